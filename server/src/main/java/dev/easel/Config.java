@@ -1,0 +1,88 @@
+package dev.easel;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The settings of {@code easel serve}. Each one comes from its flag, else its environment variable,
+ * else its default; {@link #OPTIONS} is the single table of them (also printed by {@code --help}).
+ * {@code publicUrl} null means http://localhost:&lt;port&gt;; {@code adminToken} null means the one in the data dir.
+ */
+public record Config(String host, int port, Path dataDir, int workers, long sketchStepMs, String publicUrl,
+                     Duration jobTimeout, Duration lease, String adminToken) {
+
+    public record Option(String flag, String env, String defaultValue, String help) {}
+
+    public static final List<Option> OPTIONS = List.of(
+            new Option("--port", "EASEL_PORT", "8080", "TCP port to listen on (0 = any free port)"),
+            new Option("--host", "EASEL_HOST", "127.0.0.1", "address to bind; 0.0.0.0 to accept other machines"),
+            new Option("--data-dir", "EASEL_DATA_DIR", "./data", "where the database, images and secrets live"),
+            new Option("--workers", "EASEL_WORKERS", "2", "worker threads rendering jobs in this process (0 = none)"),
+            new Option("--sketch-step-ms", "EASEL_SKETCH_STEP_MS", "0", "simulated latency of each of the sketch engine's 8 steps"),
+            new Option("--public-url", "EASEL_PUBLIC_URL", "", "absolute base URL for image links (default http://localhost:<port>)"),
+            new Option("--job-timeout-s", "EASEL_JOB_TIMEOUT_S", "600", "an attempt running longer fails with error code timeout"),
+            new Option("--lease-s", "EASEL_LEASE_S", "30", "a job whose worker misses heartbeats this long is re-queued"));
+
+    /** Parses {@code --flag value} / {@code --flag=value} arguments over environment variables over defaults. */
+    public static Config parse(List<String> args, Map<String, String> env) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Option o : OPTIONS) values.put(o.flag(), env.getOrDefault(o.env(), o.defaultValue()));
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (!values.containsKey(flag)) {
+                problems.add("unknown option " + arg);
+                continue;
+            }
+            if (arg.contains("=")) values.put(flag, arg.substring(arg.indexOf('=') + 1));
+            else if (i + 1 < args.size()) values.put(flag, args.get(++i));
+            else problems.add(flag + " needs a value");
+        }
+        int port = number(values, "--port", 0, 65535, Integer::parseInt, problems);
+        int workers = number(values, "--workers", 0, 256, Integer::parseInt, problems);
+        long stepMs = number(values, "--sketch-step-ms", 0L, 60_000L, Long::parseLong, problems);
+        long timeout = number(values, "--job-timeout-s", 1L, 86_400L, Long::parseLong, problems);
+        long lease = number(values, "--lease-s", 1L, 3_600L, Long::parseLong, problems);
+        String publicUrl = values.get("--public-url");
+        if (publicUrl.isBlank()) publicUrl = null; // http://localhost:<the port actually bound>
+        else if (!publicUrl.startsWith("http://") && !publicUrl.startsWith("https://")) {
+            problems.add("--public-url must be an absolute http(s) URL (got " + publicUrl + ")");
+        }
+        if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
+        String admin = env.get("EASEL_ADMIN_TOKEN");
+        return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
+                Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin);
+    }
+
+    private static <T extends Comparable<T>> T number(Map<String, String> values, String flag, T min, T max,
+                                                     Function<String, T> parse, List<String> problems) {
+        String raw = values.get(flag);
+        try {
+            T v = parse.apply(raw.strip());
+            if (v.compareTo(min) >= 0 && v.compareTo(max) <= 0) return v;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        problems.add(flag + " must be a whole number from " + min + " to " + max + " (got " + raw + ")");
+        return min;
+    }
+
+    public Config withPort(int newPort) {
+        return new Config(host, newPort, dataDir, workers, sketchStepMs, publicUrl, jobTimeout, lease, adminToken);
+    }
+
+    public static String usage() {
+        StringBuilder s = new StringBuilder("Usage: easel serve [options]\n\nOptions (flag, environment variable, default):\n");
+        for (Option o : OPTIONS) {
+            s.append(String.format("  %-18s %-22s %-10s %s%n", o.flag(), o.env(), o.defaultValue().isEmpty() ? "-" : o.defaultValue(), o.help()));
+        }
+        s.append("  EASEL_ADMIN_TOKEN (environment only): the admin bearer token; default: generated into <data-dir>/admin-token\n");
+        return s.toString();
+    }
+}

@@ -1,0 +1,175 @@
+package dev.easel;
+
+import dev.easel.accounts.AccountService;
+import dev.easel.api.GenerateRequestParser;
+import dev.easel.api.HttpApi;
+import dev.easel.api.Metrics;
+import dev.easel.api.Views;
+import dev.easel.blobs.LocalBlobStore;
+import dev.easel.engine.Engine;
+import dev.easel.engine.sketch.SketchEngine;
+import dev.easel.jobs.JobEvents;
+import dev.easel.jobs.JobService;
+import dev.easel.jobs.WorkerPool;
+import dev.easel.store.AccountStore;
+import dev.easel.store.Database;
+import dev.easel.store.JobStore;
+import dev.easel.styles.BuiltinStyles;
+import io.javalin.Javalin;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running easel: the wiring of every part, by plain constructors, in the order they depend on
+ * each other. {@link #close()} stops them in reverse.
+ */
+public final class Easel implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Easel.class);
+    /** The dev account's starting credit: 10 USD. */
+    static final long DEV_CREDITS_MICROS = 10_000_000L;
+
+    private final Database db;
+    private final WorkerPool workers;
+    private final Javalin http;
+    private final Engine engine;
+    private final Path dataDir;
+    private final String publicUrl;
+    private final String adminToken;
+    private final AccountService accounts;
+    private final JobService jobService;
+
+    private Easel(Database db, WorkerPool workers, Javalin http, Engine engine, Path dataDir, String publicUrl,
+                  String adminToken, AccountService accounts, JobService jobService) {
+        this.db = db;
+        this.workers = workers;
+        this.http = http;
+        this.engine = engine;
+        this.dataDir = dataDir;
+        this.publicUrl = publicUrl;
+        this.adminToken = adminToken;
+        this.accounts = accounts;
+        this.jobService = jobService;
+    }
+
+    public static Easel start(Config config, Clock clock) {
+        Path dataDir = config.dataDir().toAbsolutePath().normalize();
+        createDirectories(dataDir);
+        Database db = Database.openSqlite(dataDir.resolve("easel.db"));
+        LocalBlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
+        String nodeId = readOrCreate(dataDir.resolve("node-id"), () -> UUID.randomUUID().toString());
+        String adminToken = config.adminToken() != null ? config.adminToken()
+                : readOrCreate(dataDir.resolve("admin-token"), () -> "easel_admin_" + dev.easel.accounts.ApiKeys.randomToken());
+
+        AccountStore accountStore = new AccountStore();
+        JobStore jobStore = new JobStore();
+        AccountService accounts = new AccountService(db, accountStore, clock);
+        JobEvents events = new JobEvents();
+        JobService jobService = new JobService(db, jobStore, accountStore, blobs, events, clock,
+                new JobService.Settings(3, config.lease(), config.jobTimeout(), java.time.Duration.ofHours(24)));
+        createDevAccount(accounts, dataDir);
+
+        Engine engine = new SketchEngine(config.sketchStepMs());
+        Metrics metrics = new Metrics(() -> db.tx(jobStore::countByStatus));
+        WorkerPool workers = new WorkerPool(jobService, engine, blobs, clock, nodeId, config.workers(), metrics::rendered);
+        workers.start();
+
+        GenerateRequestParser parser = new GenerateRequestParser(clock,
+                (account, style) -> BuiltinStyles.contains(style),
+                (account, moodboard) -> false); // no moodboards can exist until the moodboards API lands
+        // The public URL needs the bound port, known only after start: views resolve it lazily.
+        String[] publicUrl = {config.publicUrl()};
+        Views views = new Views(() -> publicUrl[0]);
+        HttpApi api = new HttpApi(accounts, jobService, parser, blobs, views, metrics, adminToken,
+                () -> db.ping() && engine.ready() && (config.workers() == 0 || workers.isRunning()));
+        Javalin http = api.create(config.host(), config.port());
+        if (publicUrl[0] == null) publicUrl[0] = "http://localhost:" + http.port();
+        log.info("easel listening url={} data_dir={} workers={} engine={}", publicUrl[0], dataDir, config.workers(), engine.name());
+        return new Easel(db, workers, http, engine, dataDir, publicUrl[0], adminToken, accounts, jobService);
+    }
+
+    /** On the first start of an empty data dir: a {@code dev} account with 10 USD, its key in a file. */
+    private static void createDevAccount(AccountService accounts, Path dataDir) {
+        if (!accounts.none()) return;
+        AccountService.Created dev = accounts.create("dev", DEV_CREDITS_MICROS, 2, 20);
+        Path keyFile = dataDir.resolve("dev-api-key");
+        writeSecret(keyFile, dev.apiKey());
+        // API.md asks for the dev key in the log too, once, so that a newcomer can call the API at once.
+        log.info("created the dev account with 10 USD account_id={} key_file={} api_key={}", dev.account().id(), keyFile, dev.apiKey());
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public String publicUrl() {
+        return publicUrl;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public String adminToken() {
+        return adminToken;
+    }
+
+    public AccountService accounts() {
+        return accounts;
+    }
+
+    public JobService jobs() {
+        return jobService;
+    }
+
+    @Override
+    public void close() {
+        http.stop();
+        workers.close();
+        engine.close();
+        db.close();
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create data dir " + dir, e);
+        }
+    }
+
+    private static String readOrCreate(Path file, java.util.function.Supplier<String> create) {
+        try {
+            if (Files.exists(file)) return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        String value = create.get();
+        writeSecret(file, value);
+        return value;
+    }
+
+    /** Writes a file readable by its owner only (mode 600 where the file system has POSIX modes). */
+    private static void writeSecret(Path file, String value) {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            try {
+                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(tmp);
+            }
+            Files.writeString(tmp, value + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.easel;
+
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code easel serve [options]}: see {@link Config#usage()}. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] argv) throws InterruptedException {
+        List<String> args = Arrays.asList(argv);
+        if (args.isEmpty() || args.contains("--help") || args.contains("-h") || args.get(0).equals("help")) {
+            System.out.print(Config.usage());
+            return;
+        }
+        if (!args.get(0).equals("serve")) {
+            System.err.println("easel: unknown command " + args.get(0) + "\n\n" + Config.usage());
+            System.exit(2);
+        }
+        Config config;
+        try {
+            config = Config.parse(args.subList(1, args.size()), System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("easel: " + e.getMessage() + "\n\n" + Config.usage());
+            System.exit(2);
+            return;
+        }
+        Easel easel = Easel.start(config, Clock.systemUTC());
+        System.out.println();
+        System.out.println("  easel is serving the Krea 2 API at " + easel.publicUrl());
+        System.out.println("  dev API key:  " + easel.dataDir().resolve("dev-api-key"));
+        System.out.println("  admin token:  " + (config.adminToken() != null ? "$EASEL_ADMIN_TOKEN" : easel.dataDir().resolve("admin-token")));
+        System.out.println("  engine:       sketch (procedural drawings, not a neural model)");
+        System.out.println();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            easel.close();
+            stopped.countDown();
+        }, "easel-shutdown"));
+        stopped.await();
+    }
+}

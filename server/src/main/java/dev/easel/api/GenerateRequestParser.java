@@ -1,0 +1,384 @@
+package dev.easel.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import dev.easel.jobs.AspectRatio;
+import dev.easel.jobs.Creativity;
+import dev.easel.jobs.GenerateRequest;
+import dev.easel.jobs.GenerateRequest.ImageStyleRef;
+import dev.easel.jobs.GenerateRequest.MoodboardRef;
+import dev.easel.jobs.GenerateRequest.StyleRef;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.BiPredicate;
+import java.util.stream.Collectors;
+
+/**
+ * Validates a Krea 2 Medium request body against the OpenAPI schema of the user's specification,
+ * to the letter, plus our semantic rules (API.md section 1). Every problem found is collected, so a
+ * caller fixes a body in one round trip. Messages name the field, the rule and the value received.
+ */
+public final class GenerateRequestParser {
+    public static final int MAX_PROMPT_CHARS = 10_000;
+    public static final long MAX_SEED = (1L << 53) - 1;
+    public static final int MAX_IMAGE_STYLE_REFERENCES = 10;
+    public static final int MAX_MOODBOARDS = 1;
+    public static final double DEFAULT_REFERENCE_STRENGTH = 0.5;
+    public static final double DEFAULT_MOODBOARD_STRENGTH = 0.23;
+    /** Deprecated aliases are accepted through this day (UTC) and refused from the next. */
+    public static final LocalDate ALIASES_LAST_DAY = LocalDate.of(2026, 6, 19);
+    public static final String SUNSET_HEADER_VALUE = "Fri, 19 Jun 2026 23:59:59 GMT";
+
+    static final List<String> FIELDS = List.of("prompt", "seed", "styles", "image_style_references",
+            "aspect_ratio", "resolution", "creativity", "intensity", "complexity", "moodboards");
+    /** Deprecated alias -> the field it stands for. */
+    static final Map<String, String> ALIASES = Map.of("presetStyles", "styles", "imageStyleRefs", "image_style_references");
+    static final List<String> RESOLUTIONS = List.of("1K");
+
+    /** The outcome: the request, and whether a deprecated alias was used (the response then says so). */
+    public record Parsed(GenerateRequest request, boolean usedDeprecatedAlias) {}
+
+    private final Clock clock;
+    private final BiPredicate<String, String> styleUsable;
+    private final BiPredicate<String, String> moodboardUsable;
+
+    /**
+     * @param styleUsable     (accountId, styleId) -> may this account use this style
+     * @param moodboardUsable (accountId, moodboardId) -> may this account use this moodboard
+     */
+    public GenerateRequestParser(Clock clock, BiPredicate<String, String> styleUsable,
+                                 BiPredicate<String, String> moodboardUsable) {
+        this.clock = clock;
+        this.styleUsable = styleUsable;
+        this.moodboardUsable = moodboardUsable;
+    }
+
+    public Parsed parse(byte[] body, String accountId) {
+        JsonNode root = readObject(body);
+        List<String> problems = new ArrayList<>();
+        boolean aliasesAccepted = !LocalDate.now(clock.withZone(ZoneOffset.UTC)).isAfter(ALIASES_LAST_DAY);
+        boolean usedAlias = false;
+
+        Set<String> allowed = Set.copyOf(FIELDS);
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (ALIASES.containsKey(name)) {
+                String replacement = ALIASES.get(name);
+                if (!aliasesAccepted) {
+                    problems.add(name + " is no longer accepted since 2026-06-20: use " + replacement);
+                } else if (root.has(replacement)) {
+                    problems.add(name + " and " + replacement + " cannot both be given: use " + replacement);
+                } else {
+                    usedAlias = true;
+                }
+            } else if (!allowed.contains(name)) {
+                problems.add("unknown field \"" + truncate(name) + "\" (allowed: " + String.join(", ", FIELDS) + ")");
+            }
+        }
+
+        String prompt = prompt(root.get("prompt"), problems);
+        Long seed = seed(root.get("seed"), problems);
+        String stylesField = fieldOrAlias(root, "styles", aliasesAccepted);
+        List<StyleRef> styles = styles(stylesField, root.get(stylesField), accountId, problems);
+        String refsField = fieldOrAlias(root, "image_style_references", aliasesAccepted);
+        List<ImageStyleRef> refs = imageStyleReferences(refsField, root.get(refsField), problems);
+        AspectRatio aspect = oneOf("aspect_ratio", root.get("aspect_ratio"), true,
+                Arrays.stream(AspectRatio.values()).map(a -> a.wire).toList(), problems)
+                .flatMap(AspectRatio::fromWire).orElse(null);
+        String resolution = oneOf("resolution", root.get("resolution"), true, RESOLUTIONS, problems).orElse(null);
+        Creativity creativity = oneOf("creativity", root.get("creativity"), false,
+                Arrays.stream(Creativity.values()).map(c -> c.wire).toList(), problems)
+                .flatMap(Creativity::fromWire).orElse(Creativity.LOW);
+        int intensity = slider("intensity", root.get("intensity"), problems);
+        int complexity = slider("complexity", root.get("complexity"), problems);
+        List<MoodboardRef> moodboards = moodboards(root.get("moodboards"), accountId, problems);
+
+        if (!problems.isEmpty()) throw new ApiException(new ApiError.BadRequest(problems));
+        return new Parsed(new GenerateRequest(prompt, seed, styles, refs, aspect, resolution, creativity,
+                intensity, complexity, moodboards), usedAlias);
+    }
+
+    private static String fieldOrAlias(JsonNode root, String field, boolean aliasesAccepted) {
+        if (root.has(field) || !aliasesAccepted) return field;
+        return ALIASES.entrySet().stream().filter(e -> e.getValue().equals(field) && root.has(e.getKey()))
+                .map(Map.Entry::getKey).findFirst().orElse(field);
+    }
+
+    private static JsonNode readObject(byte[] body) {
+        if (body == null || body.length == 0 || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            throw ApiException.badRequest("request body must be a JSON object (got an empty body)");
+        }
+        JsonNode root;
+        try {
+            root = Json.STRICT.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("request body could not be read");
+        }
+        if (root == null || !root.isObject()) {
+            throw ApiException.badRequest("request body must be a JSON object (got " + typeName(root) + ")");
+        }
+        return root;
+    }
+
+    private static String prompt(JsonNode node, List<String> problems) {
+        if (node == null) {
+            problems.add("prompt is required");
+            return null;
+        }
+        if (!node.isTextual()) {
+            problems.add("prompt must be a string (got " + typeName(node) + ")");
+            return null;
+        }
+        String p = node.textValue();
+        int chars = p.codePointCount(0, p.length());
+        if (p.isBlank()) problems.add("prompt must contain a non-whitespace character (got " + quote(p) + ")");
+        else if (chars > MAX_PROMPT_CHARS) {
+            problems.add("prompt must be at most " + MAX_PROMPT_CHARS + " characters (got " + chars + ")");
+        }
+        return p;
+    }
+
+    private static Long seed(JsonNode node, List<String> problems) {
+        if (node == null || node.isNull()) return null;
+        if (!node.isNumber()) {
+            problems.add("seed must be a number or null (got " + typeName(node) + ")");
+            return null;
+        }
+        BigDecimal v = node.decimalValue();
+        if (!isIntegral(v)) {
+            problems.add("seed must be an integer (got " + node + ")");
+            return null;
+        }
+        if (v.signum() < 0 || v.compareTo(BigDecimal.valueOf(MAX_SEED)) > 0) {
+            problems.add("seed must be between 0 and " + MAX_SEED + " (got " + node + ")");
+            return null;
+        }
+        return v.longValueExact();
+    }
+
+    private static int slider(String field, JsonNode node, List<String> problems) {
+        if (node == null) return 0;
+        if (!node.isNumber()) {
+            problems.add(field + " must be an integer (got " + typeName(node) + ")");
+            return 0;
+        }
+        BigDecimal v = node.decimalValue();
+        if (!isIntegral(v)) {
+            problems.add(field + " must be an integer (got " + node + ")");
+            return 0;
+        }
+        if (v.compareTo(BigDecimal.valueOf(-100)) < 0 || v.compareTo(BigDecimal.valueOf(100)) > 0) {
+            problems.add(field + " must be between -100 and 100 (got " + node + ")");
+            return 0;
+        }
+        return v.intValueExact();
+    }
+
+    private static java.util.Optional<String> oneOf(String field, JsonNode node, boolean required,
+                                                    List<String> values, List<String> problems) {
+        String rule = field + " must be one of " + String.join(", ", values);
+        if (node == null) {
+            if (required) problems.add(field + " is required (one of " + String.join(", ", values) + ")");
+            return java.util.Optional.empty();
+        }
+        if (!node.isTextual()) {
+            problems.add(rule + " (got " + typeName(node) + ")");
+            return java.util.Optional.empty();
+        }
+        if (!values.contains(node.textValue())) {
+            problems.add(rule + " (got " + quote(node.textValue()) + ")");
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(node.textValue());
+    }
+
+    private List<StyleRef> styles(String field, JsonNode node, String accountId, List<String> problems) {
+        List<StyleRef> out = new ArrayList<>();
+        for (JsonNode item : items(field, node, Integer.MAX_VALUE, problems)) {
+            String at = field + "[" + out.size() + "]";
+            out.add(null);
+            if (!item.isObject()) {
+                problems.add(at + " must be an object with id and strength (got " + typeName(item) + ")");
+                continue;
+            }
+            String id = requiredString(at + ".id", item.get("id"), problems);
+            Double strength = number(at + ".strength", item.get("strength"), true, -2, 2, problems);
+            if (id != null && !styleUsable.test(accountId, id)) {
+                problems.add(at + ".id " + quote(id) + " is not a style you can use");
+            }
+            if (id != null && strength != null) out.set(out.size() - 1, new StyleRef(id, strength));
+        }
+        return out.contains(null) ? List.of() : out;
+    }
+
+    private static List<ImageStyleRef> imageStyleReferences(String field, JsonNode node, List<String> problems) {
+        List<ImageStyleRef> out = new ArrayList<>();
+        for (JsonNode item : items(field, node, MAX_IMAGE_STYLE_REFERENCES, problems)) {
+            String at = field + "[" + out.size() + "]";
+            out.add(null);
+            if (!item.isObject()) {
+                problems.add(at + " must be an object with url and strength (got " + typeName(item) + ")");
+                continue;
+            }
+            String url = requiredString(at + ".url", item.get("url"), problems);
+            if (url != null && !isHttpUrl(url)) {
+                problems.add(at + ".url must be an absolute http or https URL (got " + quote(url) + ")");
+                url = null;
+            }
+            Double strength = number(at + ".strength", item.get("strength"), false, 0, 1, problems);
+            if (url != null && strength != null) {
+                out.set(out.size() - 1, new ImageStyleRef(url, strength.isNaN() ? DEFAULT_REFERENCE_STRENGTH : strength));
+            }
+        }
+        return out.contains(null) ? List.of() : out;
+    }
+
+    private List<MoodboardRef> moodboards(JsonNode node, String accountId, List<String> problems) {
+        List<MoodboardRef> out = new ArrayList<>();
+        for (JsonNode item : items("moodboards", node, MAX_MOODBOARDS, problems)) {
+            String at = "moodboards[" + out.size() + "]";
+            out.add(null);
+            if (!item.isObject()) {
+                problems.add(at + " must be an object with id and strength (got " + typeName(item) + ")");
+                continue;
+            }
+            String id = requiredString(at + ".id", item.get("id"), problems);
+            if (id != null && !isUuid(id)) {
+                problems.add(at + ".id must be a UUID (got " + quote(id) + ")");
+                id = null;
+            } else if (id != null && !moodboardUsable.test(accountId, id)) {
+                problems.add(at + ".id " + quote(id) + " is not a moodboard you can use");
+                id = null;
+            }
+            Double strength = number(at + ".strength", item.get("strength"), false, 0, 1, problems);
+            if (id != null && strength != null) {
+                out.set(out.size() - 1, new MoodboardRef(id, strength.isNaN() ? DEFAULT_MOODBOARD_STRENGTH : strength));
+            }
+        }
+        return out.contains(null) ? List.of() : out;
+    }
+
+    /** The items of an optional array field, or none after reporting why it is not a valid array. */
+    private static List<JsonNode> items(String field, JsonNode node, int maxItems, List<String> problems) {
+        if (node == null) return List.of();
+        if (!node.isArray()) {
+            problems.add(field + " must be an array (got " + typeName(node) + ")");
+            return List.of();
+        }
+        if (node.size() > maxItems) {
+            problems.add(field + " must have at most " + maxItems + " item" + (maxItems == 1 ? "" : "s")
+                    + " (got " + node.size() + ")");
+            return List.of();
+        }
+        List<JsonNode> list = new ArrayList<>();
+        node.forEach(list::add);
+        return list;
+    }
+
+    private static String requiredString(String field, JsonNode node, List<String> problems) {
+        if (node == null) {
+            problems.add(field + " is required");
+            return null;
+        }
+        if (!node.isTextual()) {
+            problems.add(field + " must be a string (got " + typeName(node) + ")");
+            return null;
+        }
+        return node.textValue();
+    }
+
+    /** A number within [min, max]; NaN stands for "absent, use the default" when not required. */
+    private static Double number(String field, JsonNode node, boolean required, double min, double max,
+                                 List<String> problems) {
+        if (node == null) {
+            if (required) {
+                problems.add(field + " is required");
+                return null;
+            }
+            return Double.NaN;
+        }
+        if (!node.isNumber()) {
+            problems.add(field + " must be a number (got " + typeName(node) + ")");
+            return null;
+        }
+        BigDecimal v = node.decimalValue();
+        if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
+            problems.add(field + " must be between " + fmt(min) + " and " + fmt(max) + " (got " + node + ")");
+            return null;
+        }
+        return v.doubleValue();
+    }
+
+    static boolean isHttpUrl(String s) {
+        try {
+            URI u = new URI(s);
+            String scheme = u.getScheme();
+            return u.isAbsolute() && u.getHost() != null && !u.getHost().isEmpty()
+                    && ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme));
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static boolean isUuid(String s) {
+        if (s.length() != 36) return false;
+        try {
+            UUID.fromString(s);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static boolean isIntegral(BigDecimal v) {
+        return v.signum() == 0 || v.stripTrailingZeros().scale() <= 0;
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
+    static String typeName(JsonNode node) {
+        if (node == null) return "nothing";
+        JsonNodeType t = node.getNodeType();
+        return switch (t) {
+            case ARRAY -> "an array";
+            case OBJECT, POJO -> "an object";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL, MISSING -> "null";
+            case BINARY -> "binary data";
+        };
+    }
+
+    /** A user value quoted as JSON, cut to a readable length. */
+    static String quote(String s) {
+        try {
+            return Json.MAPPER.writeValueAsString(truncate(s));
+        } catch (JsonProcessingException e) {
+            return "\"?\"";
+        }
+    }
+
+    private static String truncate(String s) {
+        return s.length() <= 100 ? s : s.substring(0, 100) + "…";
+    }
+
+    static String joinQuoted(List<String> values) {
+        return values.stream().map(GenerateRequestParser::quote).collect(Collectors.joining(", "));
+    }
+}

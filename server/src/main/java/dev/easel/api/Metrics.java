@@ -1,0 +1,52 @@
+package dev.easel.api;
+
+import dev.easel.jobs.JobStatus;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * What {@code GET /metrics} shows, in the Prometheus text format: HTTP requests (count and latency
+ * by route and status), jobs by status, queue depth, and render time.
+ */
+public final class Metrics {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Supplier<Map<JobStatus, Long>> countJobs;
+    private final Map<JobStatus, Long> jobCounts = new EnumMap<>(JobStatus.class);
+    private final Timer render;
+
+    /** @param countJobs reads the jobs by status from the store; called once per scrape */
+    public Metrics(Supplier<Map<JobStatus, Long>> countJobs) {
+        this.countJobs = countJobs;
+        for (JobStatus s : JobStatus.values()) {
+            jobCounts.put(s, 0L);
+            Gauge.builder("easel.jobs", jobCounts, m -> m.get(s)).tag("status", s.wire)
+                    .description("jobs in each status").register(registry);
+        }
+        Gauge.builder("easel.queue.depth", jobCounts, m -> m.get(JobStatus.QUEUED) + m.get(JobStatus.BACKLOGGED))
+                .description("jobs waiting for a worker (queued) or for an account slot (backlogged)").register(registry);
+        render = Timer.builder("easel.render").description("time from claim to completed image")
+                .publishPercentiles(0.5, 0.99).register(registry);
+    }
+
+    public void request(String method, String route, int status, long nanos) {
+        Timer.builder("http.server.requests").tag("method", method).tag("route", route)
+                .tag("status", Integer.toString(status)).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void rendered(long nanos) {
+        render.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public String scrape() {
+        synchronized (jobCounts) {
+            jobCounts.putAll(countJobs.get());
+        }
+        return registry.scrape();
+    }
+}

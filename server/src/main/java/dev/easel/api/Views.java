@@ -1,0 +1,84 @@
+package dev.easel.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.easel.accounts.Account;
+import dev.easel.billing.Money;
+import dev.easel.jobs.Job;
+import dev.easel.store.JobStore;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.function.Supplier;
+
+/** How jobs and accounts look on the wire. The job object is the same for GET, lists, SSE and webhooks. */
+public final class Views {
+    /** ISO-8601 in UTC with milliseconds, e.g. 2026-11-25T10:15:30.123Z. */
+    public static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private final Supplier<String> publicUrl;
+
+    /** @param publicUrl the absolute base URL clients reach this server at */
+    public Views(Supplier<String> publicUrl) {
+        this.publicUrl = publicUrl;
+    }
+
+    public String imageUrl(String blobKey) {
+        String base = publicUrl.get();
+        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/images/" + blobKey + ".png";
+    }
+
+    public ObjectNode job(Job j) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("job_id", j.id());
+        o.put("type", j.type());
+        o.put("status", j.status().wire);
+        o.put("created_at", time(j.createdAt()));
+        o.put("completed_at", time(j.completedAt()));
+        switch (j.status()) {
+            case COMPLETED -> {
+                ObjectNode r = o.putObject("result");
+                r.putArray("urls").add(imageUrl(j.resultKey()));
+                r.put("seed", j.result().seed());
+                r.put("prompt", j.result().prompt());
+                r.put("width", j.result().width());
+                r.put("height", j.result().height());
+            }
+            case FAILED -> {
+                ObjectNode error = o.putObject("error");
+                error.put("code", j.errorCode());
+                error.put("message", j.errorMessage());
+                o.putObject("result").set("error", error.deepCopy());
+            }
+            case INTERMEDIATE_COMPLETE -> {
+                if (j.previewKey() != null) o.putObject("result").putArray("urls").add(imageUrl(j.previewKey()));
+                else o.putNull("result");
+            }
+            default -> o.putNull("result");
+        }
+        if (!j.status().isTerminal() && j.progressStep() != null) {
+            ObjectNode p = o.putObject("progress");
+            p.put("step", j.progressStep());
+            p.put("steps", j.progressSteps());
+        }
+        return o;
+    }
+
+    public static ObjectNode account(Account a, JobStore.Usage usage) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("id", a.id());
+        o.put("name", a.name());
+        o.put("balance_usd", Money.usd(a.balanceMicros()));
+        o.put("reserved_usd", Money.usd(usage.reservedMicros()));
+        o.put("available_usd", Money.usd(a.balanceMicros() - usage.reservedMicros()));
+        o.put("max_concurrent_jobs", a.maxConcurrentJobs());
+        o.put("max_backlog", a.maxBacklog());
+        o.put("running_jobs", usage.active());
+        o.put("waiting_jobs", usage.backlogged());
+        return o;
+    }
+
+    public static String time(Instant t) {
+        return t == null ? null : TIME.format(t);
+    }
+}

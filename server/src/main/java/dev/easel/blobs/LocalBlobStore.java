@@ -1,0 +1,86 @@
+package dev.easel.blobs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Blobs as files under one directory, fanned out by the key's first two characters. A write goes to
+ * a temporary file, is flushed to disk, then renamed into place: a reader never sees half a file,
+ * and a crash leaves either the whole blob or none.
+ */
+public final class LocalBlobStore implements BlobStore {
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]{16,128}");
+    private final Path root;
+
+    public LocalBlobStore(Path root) {
+        this.root = root;
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create blob directory " + root, e);
+        }
+    }
+
+    @Override
+    public void put(String key, byte[] data) {
+        Path target = path(key);
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(data));
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write blob", e);
+        }
+    }
+
+    @Override
+    public Optional<InputStream> open(String key) {
+        if (!KEY.matcher(key).matches()) return Optional.empty();
+        try {
+            return Optional.of(Files.newInputStream(path(key)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read blob", e);
+        }
+    }
+
+    @Override
+    public Optional<Long> size(String key) {
+        if (!KEY.matcher(key).matches()) return Optional.empty();
+        try {
+            return Optional.of(Files.size(path(key)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read blob", e);
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        try {
+            Files.deleteIfExists(path(key));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete blob", e);
+        }
+    }
+
+    private Path path(String key) {
+        if (!KEY.matcher(key).matches()) throw new IllegalArgumentException("not a blob key");
+        return root.resolve(key.substring(0, 2)).resolve(key + ".png");
+    }
+}

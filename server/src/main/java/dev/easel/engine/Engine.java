@@ -1,0 +1,22 @@
+package dev.easel.engine;
+
+/**
+ * What turns a fully resolved request into a PNG. The rest of easel does not know which engine ran.
+ * Implementations must be safe to call from several worker threads at once.
+ */
+public interface Engine extends AutoCloseable {
+    /** A short name for logs, metrics and the PNG's metadata, e.g. {@code sketch}. */
+    String name();
+
+    /** True once the engine can render (weights loaded, servers reachable). */
+    boolean ready();
+
+    /**
+     * Renders {@code spec}; reports each step (and optionally previews) through {@code progress},
+     * which throws {@link RenderStopped} when the job must stop (cancelled, timed out, lease lost).
+     */
+    RenderedImage render(RenderSpec spec, Progress progress) throws InterruptedException;
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,42 @@
+package dev.easel.jobs;
+
+import dev.easel.billing.PriceTier;
+import java.util.List;
+
+/**
+ * A validated body of {@code POST /generate/image/krea/krea-2/medium}, defaults filled in.
+ * {@code seed} is null when the caller left it to the server; the job then draws one at submit.
+ */
+public record GenerateRequest(
+        String prompt,
+        Long seed,
+        List<StyleRef> styles,
+        List<ImageStyleRef> imageStyleReferences,
+        AspectRatio aspectRatio,
+        String resolution,
+        Creativity creativity,
+        int intensity,
+        int complexity,
+        List<MoodboardRef> moodboards) {
+
+    public GenerateRequest {
+        styles = List.copyOf(styles);
+        imageStyleReferences = List.copyOf(imageStyleReferences);
+        moodboards = List.copyOf(moodboards);
+    }
+
+    public record StyleRef(String id, double strength) {}
+
+    public record ImageStyleRef(String url, double strength) {}
+
+    public record MoodboardRef(String id, double strength) {}
+
+    public PriceTier priceTier() {
+        return PriceTier.of(imageStyleReferences.size(), moodboards.size());
+    }
+
+    public GenerateRequest withSeed(long newSeed) {
+        return new GenerateRequest(prompt, newSeed, styles, imageStyleReferences, aspectRatio, resolution,
+                creativity, intensity, complexity, moodboards);
+    }
+}

@@ -1,0 +1,38 @@
+package dev.easel.jobs;
+
+import java.time.Instant;
+
+/**
+ * One row of the jobs table: the truth about a job. Workers hold it under a lease
+ * ({@code leaseOwner} until {@code leaseExpiresAt}); every write of theirs is fenced by {@code attempt}.
+ */
+public record Job(
+        String id,
+        String accountId,
+        String type,
+        JobStatus status,
+        GenerateRequest request,
+        long priceMicros,
+        String webhookUrl,
+        String idempotencyKey,
+        String requestHash,
+        Instant createdAt,
+        Instant queuedAt,
+        Instant completedAt,
+        int attempt,
+        String leaseOwner,
+        Instant leaseExpiresAt,
+        Instant startedAt,
+        Integer progressStep,
+        Integer progressSteps,
+        String previewKey,
+        String resultKey,
+        Result result,
+        String errorCode,
+        String errorMessage) {
+
+    public static final String TYPE = "krea-2-medium";
+
+    /** What a completed job produced, beside its image: the seed used and the prompt after expansion. */
+    public record Result(long seed, String prompt, int width, int height) {}
+}

@@ -1,0 +1,220 @@
+package dev.easel.jobs;
+
+import dev.easel.accounts.ApiKeys;
+import dev.easel.blobs.BlobStore;
+import dev.easel.engine.Engine;
+import dev.easel.engine.Progress;
+import dev.easel.engine.RenderSpec;
+import dev.easel.engine.RenderStopped;
+import dev.easel.engine.RenderedImage;
+import dev.easel.expand.PromptExpander;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The workers inside one easel process: N threads that claim queued jobs and render them, a
+ * heartbeat that renews the leases of the jobs they hold, and a reaper that returns the jobs of
+ * workers that died (here or on another node) and fails those that ran past the timeout.
+ * Worker ids are {@code <node id>/<n>}; the node id survives restarts, so that at start-up the jobs
+ * this node held when it stopped are returned to the queue at once.
+ */
+public final class WorkerPool implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+
+    private final JobService jobs;
+    private final Engine engine;
+    private final BlobStore blobs;
+    private final Clock clock;
+    private final String nodeId;
+    private final int workers;
+    private final Consumer<Long> renderNanos;
+    private final Map<String, Job> running = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "easel-lease-keeper");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean stopping;
+
+    /** @param renderNanos told how long each successful render took, for metrics */
+    public WorkerPool(JobService jobs, Engine engine, BlobStore blobs, Clock clock, String nodeId, int workers,
+                      Consumer<Long> renderNanos) {
+        this.jobs = jobs;
+        this.engine = engine;
+        this.blobs = blobs;
+        this.clock = clock;
+        this.nodeId = nodeId;
+        this.workers = workers;
+        this.renderNanos = renderNanos;
+    }
+
+    public void start() {
+        int recovered = jobs.recoverAbandoned(nodeId + "/");
+        if (recovered > 0) log.info("returned jobs held before the last stop recovered={}", recovered);
+        long heartbeat = Math.max(100, jobs.settings().lease().toMillis() / 3);
+        scheduler.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::reap, 1000, 1000, TimeUnit.MILLISECONDS);
+        for (int i = 0; i < workers; i++) {
+            String workerId = nodeId + "/" + i;
+            Thread t = new Thread(() -> loop(workerId), "easel-worker-" + i);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
+        }
+    }
+
+    public boolean isRunning() {
+        return !stopping && threads.stream().allMatch(Thread::isAlive);
+    }
+
+    public int workers() {
+        return workers;
+    }
+
+    private void loop(String workerId) {
+        while (!stopping) {
+            try {
+                long generation = jobs.events().queuedGeneration();
+                var claimed = jobs.claim(workerId);
+                if (claimed.isEmpty()) {
+                    jobs.events().awaitQueued(generation, 1000);
+                } else {
+                    run(claimed.get());
+                }
+            } catch (InterruptedException e) {
+                if (stopping) return;
+            } catch (Throwable t) {
+                // A background loop never dies of one bad job or a database hiccup: log and go on.
+                log.error("worker loop error worker={}", workerId, t);
+                sleepQuietly(1000);
+            }
+        }
+    }
+
+    private void run(Job job) throws InterruptedException {
+        running.put(job.id(), job);
+        MDC.put("job_id", job.id());
+        long started = System.nanoTime();
+        try {
+            GenerateRequest req = job.request();
+            String prompt = PromptExpander.expand(req.prompt(), req.creativity(), req.seed());
+            if (!jobs.progress(job, JobStatus.PROCESSING, null, null, null)) return;
+            RenderSpec spec = new RenderSpec(req.aspectRatio().width, req.aspectRatio().height, req.seed(), prompt,
+                    req.intensity(), req.complexity(),
+                    req.styles().stream().map(s -> new RenderSpec.Style(s.id(), s.strength())).toList());
+            RenderedImage image = engine.render(spec, new JobProgress(job));
+            String key = ApiKeys.randomToken();
+            blobs.put(key, image.png());
+            if (jobs.complete(job, key, new Job.Result(req.seed(), prompt, image.width(), image.height()))) {
+                renderNanos.accept(System.nanoTime() - started);
+            } else {
+                blobs.delete(key); // the claim ended while we rendered: nobody will point at this image
+            }
+        } catch (RenderStopped stopped) {
+            if (stopped.reason().equals("timeout")) {
+                jobs.fail(job, "timeout", "the job ran longer than the limit of " + jobs.settings().timeout().toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            throw e; // shutting down: the job stays claimed and is returned to the queue at the next start
+        } catch (RuntimeException e) {
+            log.error("render failed", e);
+            jobs.fail(job, "engine_error", "the " + engine.name() + " engine failed: " + e.getMessage());
+        } finally {
+            running.remove(job.id());
+            MDC.remove("job_id");
+        }
+    }
+
+    /** Carries an engine's steps and previews to the job row, and stops the render when the claim ends. */
+    private final class JobProgress implements Progress {
+        private final Job job;
+        private final Instant deadline;
+        private boolean previewed;
+
+        JobProgress(Job job) {
+            this.job = job;
+            this.deadline = job.startedAt().plus(jobs.settings().timeout());
+        }
+
+        @Override
+        public void step(int step, int steps) {
+            if (clock.instant().isAfter(deadline)) throw new RenderStopped("timeout");
+            JobStatus status = previewed ? JobStatus.INTERMEDIATE_COMPLETE : JobStatus.SAMPLING;
+            if (!jobs.progress(job, status, step, steps, null)) throw new RenderStopped("claim ended");
+        }
+
+        @Override
+        public void preview(byte[] png) {
+            String key = ApiKeys.randomToken();
+            blobs.put(key, png);
+            if (!jobs.progress(job, JobStatus.INTERMEDIATE_COMPLETE, null, null, key)) {
+                blobs.delete(key);
+                throw new RenderStopped("claim ended");
+            }
+            previewed = true;
+        }
+    }
+
+    private void heartbeat() {
+        for (Job job : running.values()) {
+            try {
+                if (!jobs.renewLease(job)) log.info("lease not renewed (job ended or moved) job_id={}", job.id());
+            } catch (Throwable t) {
+                log.error("heartbeat error job_id={}", job.id(), t);
+            }
+        }
+    }
+
+    private void reap() {
+        try {
+            jobs.reap();
+        } catch (Throwable t) {
+            log.error("reaper error", t);
+        }
+    }
+
+    /**
+     * Stops claiming, lets running renders finish for up to {@code graceMillis}, then interrupts
+     * what is left (those jobs return to the queue at the next start).
+     */
+    public void stop(long graceMillis) {
+        stopping = true;
+        jobs.events().queued(); // wake idle workers so that they see the flag
+        long deadline = System.currentTimeMillis() + graceMillis;
+        for (Thread t : threads) {
+            try {
+                t.join(Math.max(1, deadline - System.currentTimeMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        threads.forEach(Thread::interrupt);
+        scheduler.shutdownNow();
+    }
+
+    @Override
+    public void close() {
+        stop(10_000);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.easel.store;
+
+import dev.easel.accounts.Account;
+import dev.easel.store.Database.Tx;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/** SQL for accounts, their API keys and the ledger of balance movements. */
+public final class AccountStore {
+    private static final String COLUMNS = "id, name, balance_micros, max_concurrent_jobs, max_backlog, last_job_created_at";
+
+    public void insert(Tx tx, Account a, long now) throws SQLException {
+        tx.update("INSERT INTO accounts (id, name, balance_micros, max_concurrent_jobs, max_backlog, created_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?)", a.id(), a.name(), a.balanceMicros(), a.maxConcurrentJobs(), a.maxBacklog(), now);
+        if (a.balanceMicros() != 0) ledger(tx, a.id(), null, "credit", a.balanceMicros(), now);
+    }
+
+    public Optional<Account> find(Tx tx, String id) throws SQLException {
+        return tx.one("SELECT " + COLUMNS + " FROM accounts WHERE id = ?", AccountStore::account, id);
+    }
+
+    public Optional<Account> findByKeyHash(Tx tx, String keyHash) throws SQLException {
+        return tx.one("SELECT a.id, a.name, a.balance_micros, a.max_concurrent_jobs, a.max_backlog, a.last_job_created_at "
+                + "FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+                AccountStore::account, keyHash);
+    }
+
+    public boolean any(Tx tx) throws SQLException {
+        return tx.one("SELECT 1 FROM accounts LIMIT 1", r -> true).isPresent();
+    }
+
+    public void insertKey(Tx tx, String accountId, String keyHash, long now) throws SQLException {
+        tx.update("INSERT INTO api_keys (key_hash, account_id, created_at) VALUES (?, ?, ?)", keyHash, accountId, now);
+    }
+
+    public int revokeKeys(Tx tx, String accountId, long now) throws SQLException {
+        return tx.update("UPDATE api_keys SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL", now, accountId);
+    }
+
+    /** Moves the balance and records why, in the caller's transaction. */
+    public void adjustBalance(Tx tx, String accountId, String jobId, String kind, long deltaMicros, long now)
+            throws SQLException {
+        tx.update("UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?", deltaMicros, accountId);
+        ledger(tx, accountId, jobId, kind, deltaMicros, now);
+    }
+
+    public void setLastJobCreatedAt(Tx tx, String accountId, long createdAt) throws SQLException {
+        tx.update("UPDATE accounts SET last_job_created_at = ? WHERE id = ?", createdAt, accountId);
+    }
+
+    private static void ledger(Tx tx, String accountId, String jobId, String kind, long micros, long now)
+            throws SQLException {
+        tx.update("INSERT INTO ledger (account_id, job_id, kind, amount_micros, at) VALUES (?, ?, ?, ?, ?)",
+                accountId, jobId, kind, micros, now);
+    }
+
+    private static Account account(ResultSet r) throws SQLException {
+        return new Account(r.getString(1), r.getString(2), r.getLong(3), r.getInt(4), r.getInt(5), r.getLong(6));
+    }
+}

@@ -1,0 +1,210 @@
+package dev.easel.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.easel.api.Json;
+import dev.easel.jobs.GenerateRequest;
+import dev.easel.jobs.Job;
+import dev.easel.jobs.JobStatus;
+import dev.easel.store.Database.Tx;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** SQL for jobs. Every method runs in the caller's transaction; the lifecycle rules live in JobService. */
+public final class JobStore {
+    private static final String COLUMNS = "id, account_id, type, status, request_json, price_micros, webhook_url, "
+            + "idempotency_key, request_hash, created_at, queued_at, completed_at, attempt, lease_owner, "
+            + "lease_expires_at, started_at, progress_step, progress_steps, preview_key, result_key, result_json, "
+            + "error_code, error_message";
+
+    /** How many jobs an account has in each class that its limits and its money care about. */
+    public record Usage(int active, int backlogged, long reservedMicros) {}
+
+    public void insert(Tx tx, Job j) throws SQLException {
+        tx.update("INSERT INTO jobs (" + COLUMNS + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                j.id(), j.accountId(), j.type(), j.status().wire, toJson(j.request()), j.priceMicros(), j.webhookUrl(),
+                j.idempotencyKey(), j.requestHash(), ms(j.createdAt()), ms(j.queuedAt()), ms(j.completedAt()),
+                j.attempt(), j.leaseOwner(), ms(j.leaseExpiresAt()), ms(j.startedAt()), j.progressStep(),
+                j.progressSteps(), j.previewKey(), j.resultKey(), j.result() == null ? null : toJson(j.result()),
+                j.errorCode(), j.errorMessage(), ms(j.createdAt()));
+    }
+
+    public Optional<Job> find(Tx tx, String id) throws SQLException {
+        return tx.one("SELECT " + COLUMNS + " FROM jobs WHERE id = ?", JobStore::job, id);
+    }
+
+    public Optional<Job> findByIdempotencyKey(Tx tx, String accountId, String key) throws SQLException {
+        return tx.one("SELECT " + COLUMNS + " FROM jobs WHERE account_id = ? AND idempotency_key = ?", JobStore::job,
+                accountId, key);
+    }
+
+    /** Frees a key whose 24 hours are over, so that the account may use it again. */
+    public void forgetIdempotencyKey(Tx tx, String jobId) throws SQLException {
+        tx.update("UPDATE jobs SET idempotency_key = NULL WHERE id = ?", jobId);
+    }
+
+    /** Newest first, created strictly before {@code before} (when given). */
+    public List<Job> list(Tx tx, String accountId, Instant before, JobStatus status, Collection<String> types, int limit)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE account_id = ?");
+        List<Object> args = new ArrayList<>(List.of(accountId));
+        if (before != null) {
+            sql.append(" AND created_at < ?");
+            args.add(before.toEpochMilli());
+        }
+        if (status != null) {
+            sql.append(" AND status = ?");
+            args.add(status.wire);
+        }
+        if (types != null && !types.isEmpty()) {
+            sql.append(" AND type IN (").append(types.stream().map(t -> "?").collect(Collectors.joining(", "))).append(")");
+            args.addAll(types);
+        }
+        sql.append(" ORDER BY created_at DESC LIMIT ?");
+        args.add(limit);
+        return tx.list(sql.toString(), JobStore::job, args.toArray());
+    }
+
+    public Usage usage(Tx tx, String accountId) throws SQLException {
+        return tx.one("SELECT COALESCE(SUM(CASE WHEN status IN (" + inList(JobStatus.ACTIVE) + ") THEN 1 ELSE 0 END), 0), "
+                        + "COALESCE(SUM(CASE WHEN status = 'backlogged' THEN 1 ELSE 0 END), 0), "
+                        + "COALESCE(SUM(price_micros), 0) "
+                        + "FROM jobs WHERE account_id = ? AND status IN (" + inList(JobStatus.PENDING) + ")",
+                r -> new Usage(r.getInt(1), r.getInt(2), r.getLong(3)), accountId).orElseThrow();
+    }
+
+    public Optional<Job> oldestBacklogged(Tx tx, String accountId) throws SQLException {
+        return tx.one("SELECT " + COLUMNS + " FROM jobs WHERE account_id = ? AND status = 'backlogged' "
+                + "ORDER BY created_at LIMIT 1", JobStore::job, accountId);
+    }
+
+    public void markQueued(Tx tx, String id, long now) throws SQLException {
+        tx.update("UPDATE jobs SET status = 'queued', queued_at = ?, updated_at = ? WHERE id = ?", now, now, id);
+    }
+
+    /**
+     * Claims the oldest queued job for {@code owner}: status scheduled, attempt + 1, a lease until
+     * {@code leaseUntil}. One statement, so two workers can never claim the same job.
+     */
+    public Optional<Job> claimNext(Tx tx, String owner, long now, long leaseUntil) throws SQLException {
+        return tx.one("UPDATE jobs SET status = 'scheduled', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?, "
+                        + "started_at = ?, progress_step = NULL, progress_steps = NULL, updated_at = ? "
+                        + "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY queued_at, created_at LIMIT 1) "
+                        + "RETURNING " + COLUMNS,
+                JobStore::job, owner, leaseUntil, now, now);
+    }
+
+    /**
+     * A write by the worker that holds attempt {@code attempt} of a job, applied only while that
+     * claim still stands (not re-queued, cancelled, timed out). Returns false when it does not.
+     */
+    public boolean updateClaimed(Tx tx, String id, int attempt, JobStatus status, Integer step, Integer steps,
+                                 String previewKey, long now) throws SQLException {
+        return tx.update("UPDATE jobs SET status = ?, progress_step = COALESCE(?, progress_step), "
+                        + "progress_steps = COALESCE(?, progress_steps), preview_key = COALESCE(?, preview_key), updated_at = ? "
+                        + "WHERE id = ? AND attempt = ? AND status IN (" + inList(JobStatus.CLAIMED) + ")",
+                status.wire, step, steps, previewKey, now, id, attempt) == 1;
+    }
+
+    public int renewLease(Tx tx, String id, int attempt, String owner, long leaseUntil) throws SQLException {
+        return tx.update("UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND attempt = ? AND lease_owner = ? "
+                + "AND status IN (" + inList(JobStatus.CLAIMED) + ")", leaseUntil, id, attempt, owner);
+    }
+
+    /** Claimed jobs whose lease ran out before {@code now}. */
+    public List<Job> expiredLeases(Tx tx, long now) throws SQLException {
+        return tx.list("SELECT " + COLUMNS + " FROM jobs WHERE status IN (" + inList(JobStatus.CLAIMED) + ") "
+                + "AND lease_expires_at < ?", JobStore::job, now);
+    }
+
+    public List<Job> heldBy(Tx tx, String ownerPrefix) throws SQLException {
+        return tx.list("SELECT " + COLUMNS + " FROM jobs WHERE status IN (" + inList(JobStatus.CLAIMED) + ") "
+                + "AND lease_owner LIKE ?", JobStore::job, ownerPrefix + "%");
+    }
+
+    /** Claimed jobs that started before {@code startedBefore}: they ran past the job timeout. */
+    public List<Job> overdue(Tx tx, long startedBefore) throws SQLException {
+        return tx.list("SELECT " + COLUMNS + " FROM jobs WHERE status IN (" + inList(JobStatus.CLAIMED) + ") "
+                + "AND started_at < ?", JobStore::job, startedBefore);
+    }
+
+    public void requeue(Tx tx, String id, long now) throws SQLException {
+        tx.update("UPDATE jobs SET status = 'queued', queued_at = ?, lease_owner = NULL, lease_expires_at = NULL, "
+                + "started_at = NULL, progress_step = NULL, progress_steps = NULL, preview_key = NULL, updated_at = ? "
+                + "WHERE id = ?", now, now, id);
+    }
+
+    /** Ends a job: the terminal status with its result or error, and no lease. */
+    public void finish(Tx tx, String id, JobStatus status, String resultKey, Job.Result result, String errorCode,
+                       String errorMessage, long now) throws SQLException {
+        tx.update("UPDATE jobs SET status = ?, completed_at = ?, result_key = ?, result_json = ?, error_code = ?, "
+                        + "error_message = ?, lease_owner = NULL, lease_expires_at = NULL, "
+                        + "updated_at = ? WHERE id = ?",
+                status.wire, now, resultKey, result == null ? null : toJson(result), errorCode, errorMessage, now, id);
+    }
+
+    public void delete(Tx tx, String id) throws SQLException {
+        tx.update("DELETE FROM jobs WHERE id = ?", id);
+    }
+
+    public Map<JobStatus, Long> countByStatus(Tx tx) throws SQLException {
+        Map<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
+        for (JobStatus s : JobStatus.values()) counts.put(s, 0L);
+        for (Map.Entry<String, Long> row : tx.list("SELECT status, COUNT(*) FROM jobs GROUP BY status",
+                r -> Map.entry(r.getString(1), r.getLong(2)))) {
+            JobStatus.fromWire(row.getKey()).ifPresent(s -> counts.put(s, row.getValue()));
+        }
+        return counts;
+    }
+
+    private static String inList(List<JobStatus> statuses) {
+        return statuses.stream().map(s -> "'" + s.wire + "'").collect(Collectors.joining(", "));
+    }
+
+    private static Job job(ResultSet r) throws SQLException {
+        String resultJson = r.getString(21);
+        return new Job(r.getString(1), r.getString(2), r.getString(3),
+                JobStatus.fromWire(r.getString(4)).orElseThrow(() -> new SQLException("unknown status in row")),
+                fromJson(r.getString(5), GenerateRequest.class), r.getLong(6), r.getString(7), r.getString(8),
+                r.getString(9), instant(r, 10), instant(r, 11), instant(r, 12), r.getInt(13), r.getString(14),
+                instant(r, 15), instant(r, 16), integer(r, 17), integer(r, 18), r.getString(19), r.getString(20),
+                resultJson == null ? null : fromJson(resultJson, Job.Result.class), r.getString(22), r.getString(23));
+    }
+
+    private static Instant instant(ResultSet r, int col) throws SQLException {
+        long v = r.getLong(col);
+        return r.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+
+    private static Integer integer(ResultSet r, int col) throws SQLException {
+        int v = r.getInt(col);
+        return r.wasNull() ? null : v;
+    }
+
+    private static Long ms(Instant i) {
+        return i == null ? null : i.toEpochMilli();
+    }
+
+    private static String toJson(Object o) throws SQLException {
+        try {
+            return Json.MAPPER.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("cannot store " + o.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static <T> T fromJson(String s, Class<T> type) throws SQLException {
+        try {
+            return Json.MAPPER.readValue(s, type);
+        } catch (JsonProcessingException e) {
+            throw new SQLException("cannot read stored " + type.getSimpleName(), e);
+        }
+    }
+}
