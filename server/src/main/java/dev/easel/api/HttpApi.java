@@ -352,7 +352,7 @@ public final class HttpApi {
         try {
             return Money.microsOf(n.decimalValue());
         } catch (IllegalArgumentException e) {
-            problems.add(field + " must have at most 6 decimals (got " + n + ")");
+            problems.add(field + " must have at most 6 decimals (got " + n.decimalValue().toPlainString() + ")");
             return 0;
         }
     }

@@ -1,0 +1,158 @@
+package dev.easel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.easel.api.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * A real easel on a free port over a real SQLite file in a temporary directory, and an HTTP client
+ * for it. Every HTTP test starts its servers through here.
+ */
+public final class TestServer implements AutoCloseable {
+    public static final String GENERATE = "/generate/image/krea/krea-2/medium";
+    public static final String SIMPLE_BODY = "{\"prompt\":\"An igloo village glowing with Aurora's colors.\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\"}";
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    public final Easel easel;
+    public final Path dataDir;
+    public final Clock clock;
+    public final String base;
+
+    private TestServer(Easel easel, Path dataDir, Clock clock) {
+        this.easel = easel;
+        this.dataDir = dataDir;
+        this.clock = clock;
+        this.base = "http://127.0.0.1:" + easel.port();
+    }
+
+    public static TestServer start(int workers, long stepMs, Clock clock) {
+        try {
+            return start(Files.createTempDirectory("easel-test-"), workers, stepMs, clock, Duration.ofMinutes(10));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static TestServer start(Path dataDir, int workers, long stepMs, Clock clock, Duration jobTimeout) {
+        Config config = new Config("127.0.0.1", 0, dataDir, workers, stepMs, null, jobTimeout, Duration.ofSeconds(30), null);
+        return new TestServer(Easel.start(config, clock), dataDir, clock);
+    }
+
+    /** The dev account's key, created at first start. */
+    public String devKey() {
+        try {
+            return Files.readString(dataDir.resolve("dev-api-key")).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Creates an account through the admin API and returns its API key. */
+    public String account(String creditsUsd, int maxConcurrent, int maxBacklog) {
+        Response r = send("POST", "/admin/accounts", "{\"name\":\"test\",\"credits_usd\":" + creditsUsd
+                + ",\"max_concurrent_jobs\":" + maxConcurrent + ",\"max_backlog\":" + maxBacklog + "}",
+                Map.of("Authorization", "Bearer " + easel.adminToken()));
+        if (r.status() != 201) throw new IllegalStateException("account creation failed: " + r.body());
+        return r.json().get("api_key").asText();
+    }
+
+    public Response generate(String key, String body) {
+        return send("POST", GENERATE, body, Map.of("Authorization", "Bearer " + key));
+    }
+
+    public Response get(String key, String path) {
+        return send("GET", path, null, Map.of("Authorization", "Bearer " + key));
+    }
+
+    public Response delete(String key, String path) {
+        return send("DELETE", path, null, Map.of("Authorization", "Bearer " + key));
+    }
+
+    public Response send(String method, String path, String body, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) b.header("Content-Type", "application/json");
+        headers.forEach(b::header);
+        try {
+            HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Response(r.statusCode(), r.headers(), r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Polls GET /jobs/{id} until {@code done} holds, for at most 30 s of real time. */
+    public JsonNode awaitJob(String key, String jobId, Predicate<JsonNode> done) {
+        Instant deadline = Instant.now().plusSeconds(30);
+        JsonNode job = null;
+        while (Instant.now().isBefore(deadline)) {
+            job = get(key, "/jobs/" + jobId).json();
+            if (done.test(job)) return job;
+            sleep(10);
+        }
+        throw new AssertionError("job " + jobId + " did not reach the expected state; last seen: " + job);
+    }
+
+    public JsonNode awaitStatus(String key, String jobId, String status) {
+        return awaitJob(key, jobId, j -> j.get("status").asText().equals(status));
+    }
+
+    public static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        easel.close();
+    }
+
+    public record Response(int status, java.net.http.HttpHeaders headers, byte[] bytes) {
+        public String body() {
+            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        public JsonNode json() {
+            try {
+                return Json.MAPPER.readTree(bytes);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + body());
+            }
+        }
+
+        public String error() {
+            return json().get("error").asText();
+        }
+
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+    }
+
+    public static ObjectNode object(String json) {
+        try {
+            return (ObjectNode) Json.MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
