@@ -1,0 +1,66 @@
+package dev.easel.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.easel.MutableClock;
+import dev.easel.TestServer;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class OperationsTest {
+    static TestServer server;
+
+    @BeforeAll
+    static void start() {
+        server = TestServer.start(1, 0, new MutableClock(Instant.parse("2026-11-25T12:00:00Z")));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void healthAndReadiness() {
+        assertThat(server.send("GET", "/healthz", null, Map.of()).json().get("status").asText()).isEqualTo("ok");
+        assertThat(server.send("GET", "/readyz", null, Map.of()).json().get("status").asText()).isEqualTo("ready");
+    }
+
+    @Test
+    void metricsInPrometheusFormat() {
+        String key = server.devKey();
+        String id = server.generate(key, TestServer.SIMPLE_BODY).json().get("job_id").asText();
+        server.awaitStatus(key, id, "completed");
+        TestServer.Response r = server.send("GET", "/metrics", null, Map.of());
+        assertThat(r.header("Content-Type")).startsWith("text/plain");
+        assertThat(r.body()).contains("easel_jobs{status=\"completed\"}", "easel_queue_depth", "easel_render_seconds_count",
+                "http_server_requests_seconds_count{method=\"POST\",route=\"/generate/image/krea/krea-2/medium\",status=\"200\"}");
+    }
+
+    @Test
+    void openApiDescribesTheGenerateEndpoint() {
+        JsonNode doc = server.send("GET", "/openapi.json", null, Map.of()).json();
+        JsonNode body = doc.at("/paths/~1generate~1image~1krea~1krea-2~1medium/post/requestBody/content/application~1json/schema");
+        assertThat(body.get("additionalProperties").asBoolean()).isFalse();
+        assertThat(body.get("required")).extracting(JsonNode::asText).containsExactly("prompt", "aspect_ratio", "resolution");
+        assertThat(doc.at("/paths/~1jobs~1{id}/get").isMissingNode()).isFalse();
+        assertThat(doc.at("/paths/~1account/get").isMissingNode()).isFalse();
+    }
+
+    @Test
+    void unknownRoutesAnswerJson() {
+        TestServer.Response r = server.send("GET", "/no/such/route", null, Map.of());
+        assertThat(r.status()).isEqualTo(404);
+        assertThat(r.json().get("error").asText()).isNotBlank();
+    }
+
+    @Test
+    void everyResponseCarriesARequestId() {
+        assertThat(server.send("GET", "/healthz", null, Map.of()).header("X-Request-Id")).isNotBlank();
+        assertThat(server.send("GET", "/healthz", null, Map.of("X-Request-Id", "abc-123")).header("X-Request-Id")).isEqualTo("abc-123");
+    }
+}
