@@ -5,37 +5,29 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.easel.api.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * A real easel on a free port over a real SQLite file in a temporary directory, and an HTTP client
  * for it. Every HTTP test starts its servers through here.
  */
-public final class TestServer implements AutoCloseable {
+public final class TestServer extends ApiClient implements AutoCloseable {
     public static final String GENERATE = "/generate/image/krea/krea-2/medium";
     public static final String SIMPLE_BODY = "{\"prompt\":\"An igloo village glowing with Aurora's colors.\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\"}";
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     public final Easel easel;
     public final Path dataDir;
     public final Clock clock;
-    public final String base;
 
     private TestServer(Easel easel, Path dataDir, Clock clock) {
+        super("http://127.0.0.1:" + easel.port());
         this.easel = easel;
         this.dataDir = dataDir;
         this.clock = clock;
-        this.base = "http://127.0.0.1:" + easel.port();
     }
 
     public static TestServer start(int workers, long stepMs, Clock clock) {
@@ -69,61 +61,13 @@ public final class TestServer implements AutoCloseable {
         return r.json().get("api_key").asText();
     }
 
-    public Response generate(String key, String body) {
-        return send("POST", GENERATE, body, Map.of("Authorization", "Bearer " + key));
-    }
-
-    public Response get(String key, String path) {
-        return send("GET", path, null, Map.of("Authorization", "Bearer " + key));
-    }
-
-    public Response delete(String key, String path) {
-        return send("DELETE", path, null, Map.of("Authorization", "Bearer " + key));
-    }
-
-    public Response send(String method, String path, String body, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) b.header("Content-Type", "application/json");
-        headers.forEach(b::header);
-        try {
-            HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Response(r.statusCode(), r.headers(), r.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Polls GET /jobs/{id} until {@code done} holds, for at most 30 s of real time. */
-    public JsonNode awaitJob(String key, String jobId, Predicate<JsonNode> done) {
-        Instant deadline = Instant.now().plusSeconds(30);
-        JsonNode job = null;
-        while (Instant.now().isBefore(deadline)) {
-            job = get(key, "/jobs/" + jobId).json();
-            if (done.test(job)) return job;
-            sleep(10);
-        }
-        throw new AssertionError("job " + jobId + " did not reach the expected state; last seen: " + job);
-    }
-
-    public JsonNode awaitStatus(String key, String jobId, String status) {
-        return awaitJob(key, jobId, j -> j.get("status").asText().equals(status));
-    }
-
-    public static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
         easel.close();
+    }
+
+    public static void sleep(long ms) {
+        ApiClient.sleep(ms);
     }
 
     public record Response(int status, java.net.http.HttpHeaders headers, byte[] bytes) {

@@ -1,0 +1,76 @@
+package dev.easel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.easel.TestServer.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** A small HTTP client for the easel API at {@code base}, in this process or another. */
+public class ApiClient {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    public final String base;
+
+    public ApiClient(String base) {
+        this.base = base;
+    }
+
+    public Response generate(String key, String body) {
+        return send("POST", TestServer.GENERATE, body, Map.of("Authorization", "Bearer " + key));
+    }
+
+    public Response get(String key, String path) {
+        return send("GET", path, null, Map.of("Authorization", "Bearer " + key));
+    }
+
+    public Response delete(String key, String path) {
+        return send("DELETE", path, null, Map.of("Authorization", "Bearer " + key));
+    }
+
+    public Response send(String method, String path, String body, Map<String, String> headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) b.header("Content-Type", "application/json");
+        headers.forEach(b::header);
+        try {
+            HttpResponse<byte[]> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Response(r.statusCode(), r.headers(), r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Polls GET /jobs/{id} until {@code done} holds, for at most 30 s of real time. */
+    public JsonNode awaitJob(String key, String jobId, Predicate<JsonNode> done) {
+        Instant deadline = Instant.now().plusSeconds(30);
+        JsonNode job = null;
+        while (Instant.now().isBefore(deadline)) {
+            job = get(key, "/jobs/" + jobId).json();
+            if (done.test(job)) return job;
+            sleep(10);
+        }
+        throw new AssertionError("job " + jobId + " did not reach the expected state; last seen: " + job);
+    }
+
+    public JsonNode awaitStatus(String key, String jobId, String status) {
+        return awaitJob(key, jobId, j -> j.get("status").asText().equals(status));
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
