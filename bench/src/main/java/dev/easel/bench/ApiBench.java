@@ -1,0 +1,143 @@
+package dev.easel.bench;
+
+import dev.easel.Config;
+import dev.easel.Easel;
+import dev.easel.engine.Progress;
+import dev.easel.engine.RenderSpec;
+import dev.easel.engine.sketch.SketchEngine;
+import dev.easel.jobs.AspectRatio;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A by-hand benchmark (not run by CI): POST and GET latency and throughput at N concurrent clients
+ * against a real easel on loopback, and the sketch engine's time per 1K image.
+ *
+ * <pre>bench/run [clients=50] [requests=4000] [workers=0]</pre>
+ */
+public final class ApiBench {
+    private static final String BODY = "{\"prompt\":\"An igloo village glowing with Aurora's colors.\",\"aspect_ratio\":\"16:9\",\"resolution\":\"1K\"}";
+
+    public static void main(String[] args) throws Exception {
+        int clients = args.length > 0 ? Integer.parseInt(args[0]) : 50;
+        int requests = args.length > 1 ? Integer.parseInt(args[1]) : 4000;
+        int workers = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+        System.out.printf("machine: %d cores, java %s%n", Runtime.getRuntime().availableProcessors(), Runtime.version());
+
+        sketch();
+
+        Config config = new Config("127.0.0.1", 0, Files.createTempDirectory("easel-bench-"), workers, 0, null,
+                Duration.ofMinutes(10), Duration.ofSeconds(30), null);
+        try (Easel easel = Easel.start(config, Clock.systemUTC())) {
+            String key = easel.accounts().create("bench", 1_000_000_000_000L, 1_000_000, 1_000_000).apiKey();
+            String base = "http://127.0.0.1:" + easel.port();
+            HttpClient http = HttpClient.newBuilder().executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+            // warm-up: JIT, connection pool, SQLite page cache
+            run(http, clients, 500, i -> post(base, key));
+            ConcurrentLinkedQueue<String> ids = new ConcurrentLinkedQueue<>();
+            Result posts = run(http, clients, requests, i -> post(base, key), ids);
+            posts.print("POST " + "/generate/image/krea/krea-2/medium", clients);
+            List<String> idList = new ArrayList<>(ids);
+            Result gets = run(http, clients, requests * 2, i -> HttpRequest.newBuilder(URI.create(base + "/jobs/" + idList.get(i % idList.size())))
+                    .header("Authorization", "Bearer " + key).build());
+            gets.print("GET /jobs/{id}", clients);
+        }
+    }
+
+    private static void sketch() throws InterruptedException {
+        SketchEngine engine = new SketchEngine(0);
+        for (int i = 0; i < 10; i++) engine.render(spec(AspectRatio.SQUARE, i), Progress.NONE); // warm-up
+        for (AspectRatio aspect : List.of(AspectRatio.SQUARE, AspectRatio.R16_9)) {
+            long[] nanos = new long[30];
+            long bytes = 0;
+            for (int i = 0; i < nanos.length; i++) {
+                long t = System.nanoTime();
+                bytes += engine.render(spec(aspect, 100 + i), Progress.NONE).png().length;
+                nanos[i] = System.nanoTime() - t;
+            }
+            Arrays.sort(nanos);
+            System.out.printf("sketch engine %s (%dx%d): p50 %.1f ms, p99 %.1f ms per image (incl. preview and PNG), %d KB avg%n",
+                    aspect.wire, aspect.width, aspect.height, nanos[nanos.length / 2] / 1e6, nanos[nanos.length - 1] / 1e6,
+                    bytes / nanos.length / 1024);
+        }
+    }
+
+    private static RenderSpec spec(AspectRatio aspect, long seed) {
+        return new RenderSpec(aspect.width, aspect.height, seed, "An igloo village glowing with Aurora's colors, soft light",
+                20, 10, List.of());
+    }
+
+    private static HttpRequest post(String base, String key) {
+        return HttpRequest.newBuilder(URI.create(base + "/generate/image/krea/krea-2/medium"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(BODY)).build();
+    }
+
+    interface RequestFor {
+        HttpRequest make(int i);
+    }
+
+    record Result(long[] nanos, long wallNanos, int errors) {
+        void print(String what, int clients) {
+            Arrays.sort(nanos);
+            System.out.printf("%s at %d clients: %d requests, %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d%n", what, clients,
+                    nanos.length, nanos.length / (wallNanos / 1e9), nanos[nanos.length / 2] / 1e6,
+                    nanos[(int) (nanos.length * 0.99)] / 1e6, errors);
+        }
+    }
+
+    private static Result run(HttpClient http, int clients, int requests, RequestFor make) throws InterruptedException {
+        return run(http, clients, requests, make, new ConcurrentLinkedQueue<>());
+    }
+
+    private static final Pattern JOB_ID = Pattern.compile("\"job_id\":\"([^\"]+)\"");
+
+    /** {@code clients} threads, each sending its next request when the last one answered (closed loop). */
+    private static Result run(HttpClient http, int clients, int requests, RequestFor make, ConcurrentLinkedQueue<String> ids)
+            throws InterruptedException {
+        long[] nanos = new long[requests];
+        AtomicInteger next = new AtomicInteger(), errors = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(clients);
+        long start = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+            for (int c = 0; c < clients; c++) {
+                pool.submit(() -> {
+                    try {
+                        for (int i; (i = next.getAndIncrement()) < requests; ) {
+                            long t = System.nanoTime();
+                            try {
+                                HttpResponse<String> r = http.send(make.make(i), HttpResponse.BodyHandlers.ofString());
+                                nanos[i] = System.nanoTime() - t;
+                                if (r.statusCode() != 200) errors.incrementAndGet();
+                                Matcher m = JOB_ID.matcher(r.body());
+                                if (m.find()) ids.add(m.group(1));
+                            } catch (Exception e) {
+                                nanos[i] = System.nanoTime() - t;
+                                errors.incrementAndGet();
+                            }
+                        }
+                    } finally {
+                        done.countDown();
+                    }
+                });
+            }
+            done.await();
+        }
+        return new Result(nanos, System.nanoTime() - start, errors.get());
+    }
+}
