@@ -213,10 +213,18 @@ public final class HttpApi {
      * Server-Sent Events: the job object once now and again at every change of status or progress;
      * the stream ends after a terminal state (or an {@code event: deleted} when the job is deleted).
      */
-    private void jobEvents(Context ctx) throws IOException, InterruptedException {
+    private void jobEvents(Context ctx) throws InterruptedException {
         Account account = authenticate(ctx);
         String id = ctx.pathParam("id");
         ownJob(account, id);
+        try {
+            streamEvents(ctx, account, id);
+        } catch (IOException e) {
+            log.debug("event stream closed by the client: {}", e.toString()); // a normal way for a stream to end
+        }
+    }
+
+    private void streamEvents(Context ctx, Account account, String id) throws IOException, InterruptedException {
         HttpServletResponse res = ctx.res();
         res.setStatus(200);
         res.setContentType("text/event-stream");
@@ -421,8 +429,10 @@ public final class HttpApi {
         Long started = ctx.attribute("started_nanos");
         long nanos = started == null ? (long) (millis * 1e6) : System.nanoTime() - started;
         metrics.request(ctx.method().name(), route, ctx.statusCode(), nanos);
-        // the path only: no query string, no body, no headers (prompts and keys never reach the log)
-        access.info("http method={} path={} status={} ms={}", ctx.method().name(), ctx.path(), ctx.statusCode(),
+        // the path only (no query, body or headers: prompts and keys never reach the log), and no image
+        // token: an image URL is a capability, as secret as a key
+        String path = ctx.path().startsWith("/images/") ? "/images/<token>" : ctx.path();
+        access.info("http method={} path={} status={} ms={}", ctx.method().name(), path, ctx.statusCode(),
                 String.format("%.1f", nanos / 1e6));
         MDC.clear();
     }

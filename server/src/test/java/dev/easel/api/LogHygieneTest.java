@@ -1,0 +1,54 @@
+package dev.easel.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.easel.MutableClock;
+import dev.easel.TestServer;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** No prompt, no API key and no image token in the log at INFO; a request id on every request line. */
+class LogHygieneTest {
+    @Test
+    void theLogCarriesNoSecretsAndNoPrompts() {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
+        Logger access = ctx.getLogger("easel.access");
+        Level accessLevel = access.getLevel();
+        ListAppender<ILoggingEvent> captured = new ListAppender<>();
+        captured.start();
+        root.addAppender(captured);
+        access.setLevel(Level.INFO);
+        try (TestServer server = TestServer.start(1, 0, new MutableClock(Instant.parse("2026-11-25T12:00:00Z")))) {
+            String key = server.account("1", 2, 2);
+            String prompt = "zebra-secret-prompt-7731";
+            JsonNode job = server.generate(key, "{\"prompt\":\"" + prompt + "\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\"}").json();
+            JsonNode done = server.awaitStatus(key, job.get("job_id").asText(), "completed");
+            String image = URI.create(done.get("result").get("urls").get(0).asText()).getPath();
+            server.send("GET", image, null, Map.of());
+            server.generate(key, "{\"prompt\":\"" + prompt + "\"}"); // a 400 echoes the body to the client, not to the log
+
+            String token = image.substring("/images/".length(), image.length() - 4);
+            assertThat(captured.list).isNotEmpty();
+            for (ILoggingEvent e : captured.list) {
+                if (!e.getLevel().isGreaterOrEqual(Level.INFO)) continue;
+                String line = e.getFormattedMessage() + " " + e.getMDCPropertyMap();
+                assertThat(line).doesNotContain(prompt).doesNotContain(key).doesNotContain(token);
+            }
+            assertThat(captured.list.stream().filter(e -> e.getLoggerName().equals("easel.access")))
+                    .allSatisfy(e -> assertThat(e.getMDCPropertyMap()).containsKey("request_id"));
+        } finally {
+            root.detachAppender(captured);
+            access.setLevel(accessLevel);
+        }
+    }
+}
