@@ -44,7 +44,8 @@ class LeaseTest {
             clock.advance(Duration.ofSeconds(29));
             assertThat(jobs.reap()).as("lease still valid").isZero();
             clock.advance(Duration.ofSeconds(2));
-            assertThat(jobs.reap()).isEqualTo(1);
+            jobs.reap(); // the pool's own reaper may get there first on the same clock: assert the outcome
+            assertThat(server.easel.jobs().get(claimed.accountId(), id).orElseThrow().attempt()).isEqualTo(attempt);
             String expected = attempt < 3 ? "queued" : "failed";
             assertThat(server.get(key, "/jobs/" + id).json().get("status").asText()).isEqualTo(expected);
         }
@@ -94,7 +95,7 @@ class LeaseTest {
             if (i < 2) assertThat(jobs.reap()).isZero();
         }
         clock.advance(Duration.ofSeconds(1));
-        assertThat(jobs.reap()).isEqualTo(1);
+        jobs.reap();
         JsonNode job = server.get(key, "/jobs/" + id).json();
         assertThat(job.get("status").asText()).isEqualTo("failed");
         assertThat(job.get("error").get("code").asText()).isEqualTo("timeout");
