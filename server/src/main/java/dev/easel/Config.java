@@ -73,10 +73,6 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         return min;
     }
 
-    public Config withPort(int newPort) {
-        return new Config(host, newPort, dataDir, workers, sketchStepMs, publicUrl, jobTimeout, lease, adminToken);
-    }
-
     public static String usage() {
         StringBuilder s = new StringBuilder("Usage: easel serve [options]\n\nOptions (flag, environment variable, default):\n");
         for (Option o : OPTIONS) {

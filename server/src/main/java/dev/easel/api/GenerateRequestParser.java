@@ -19,10 +19,10 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BiPredicate;
-import java.util.stream.Collectors;
 
 /**
  * Validates a Krea 2 Medium request body against the OpenAPI schema of the user's specification,
@@ -45,6 +45,7 @@ public final class GenerateRequestParser {
     /** Deprecated alias -> the field it stands for. */
     static final Map<String, String> ALIASES = Map.of("presetStyles", "styles", "imageStyleRefs", "image_style_references");
     static final List<String> RESOLUTIONS = List.of("1K");
+    private static final Set<String> ALLOWED = Set.copyOf(FIELDS);
 
     /** The outcome: the request, and whether a deprecated alias was used (the response then says so). */
     public record Parsed(GenerateRequest request, boolean usedDeprecatedAlias) {}
@@ -70,7 +71,6 @@ public final class GenerateRequestParser {
         boolean aliasesAccepted = !LocalDate.now(clock.withZone(ZoneOffset.UTC)).isAfter(ALIASES_LAST_DAY);
         boolean usedAlias = false;
 
-        Set<String> allowed = Set.copyOf(FIELDS);
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String name = it.next();
             if (ALIASES.containsKey(name)) {
@@ -82,7 +82,7 @@ public final class GenerateRequestParser {
                 } else {
                     usedAlias = true;
                 }
-            } else if (!allowed.contains(name)) {
+            } else if (!ALLOWED.contains(name)) {
                 problems.add("unknown field \"" + truncate(name) + "\" (allowed: " + String.join(", ", FIELDS) + ")");
             }
         }
@@ -187,29 +187,30 @@ public final class GenerateRequestParser {
         return v.intValueExact();
     }
 
-    private static java.util.Optional<String> oneOf(String field, JsonNode node, boolean required,
+    private static Optional<String> oneOf(String field, JsonNode node, boolean required,
                                                     List<String> values, List<String> problems) {
         String rule = field + " must be one of " + String.join(", ", values);
         if (node == null) {
             if (required) problems.add(field + " is required (one of " + String.join(", ", values) + ")");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         if (!node.isTextual()) {
             problems.add(rule + " (got " + typeName(node) + ")");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         if (!values.contains(node.textValue())) {
             problems.add(rule + " (got " + quote(node.textValue()) + ")");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(node.textValue());
+        return Optional.of(node.textValue());
     }
 
     private List<StyleRef> styles(String field, JsonNode node, String accountId, List<String> problems) {
         List<StyleRef> out = new ArrayList<>();
-        for (JsonNode item : items(field, node, Integer.MAX_VALUE, problems)) {
-            String at = field + "[" + out.size() + "]";
-            out.add(null);
+        List<JsonNode> items = items(field, node, Integer.MAX_VALUE, problems);
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            String at = field + "[" + i + "]";
             if (!item.isObject()) {
                 problems.add(at + " must be an object with id and strength (got " + typeName(item) + ")");
                 continue;
@@ -219,16 +220,17 @@ public final class GenerateRequestParser {
             if (id != null && !styleUsable.test(accountId, id)) {
                 problems.add(at + ".id " + quote(id) + " is not a style you can use");
             }
-            if (id != null && strength != null) out.set(out.size() - 1, new StyleRef(id, strength));
+            if (id != null && strength != null) out.add(new StyleRef(id, strength));
         }
-        return out.contains(null) ? List.of() : out;
+        return out;
     }
 
     private static List<ImageStyleRef> imageStyleReferences(String field, JsonNode node, List<String> problems) {
         List<ImageStyleRef> out = new ArrayList<>();
-        for (JsonNode item : items(field, node, MAX_IMAGE_STYLE_REFERENCES, problems)) {
-            String at = field + "[" + out.size() + "]";
-            out.add(null);
+        List<JsonNode> items = items(field, node, MAX_IMAGE_STYLE_REFERENCES, problems);
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            String at = field + "[" + i + "]";
             if (!item.isObject()) {
                 problems.add(at + " must be an object with url and strength (got " + typeName(item) + ")");
                 continue;
@@ -240,17 +242,18 @@ public final class GenerateRequestParser {
             }
             Double strength = number(at + ".strength", item.get("strength"), false, 0, 1, problems);
             if (url != null && strength != null) {
-                out.set(out.size() - 1, new ImageStyleRef(url, strength.isNaN() ? DEFAULT_REFERENCE_STRENGTH : strength));
+                out.add(new ImageStyleRef(url, strength.isNaN() ? DEFAULT_REFERENCE_STRENGTH : strength));
             }
         }
-        return out.contains(null) ? List.of() : out;
+        return out;
     }
 
     private List<MoodboardRef> moodboards(JsonNode node, String accountId, List<String> problems) {
         List<MoodboardRef> out = new ArrayList<>();
-        for (JsonNode item : items("moodboards", node, MAX_MOODBOARDS, problems)) {
-            String at = "moodboards[" + out.size() + "]";
-            out.add(null);
+        List<JsonNode> items = items("moodboards", node, MAX_MOODBOARDS, problems);
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            String at = "moodboards[" + i + "]";
             if (!item.isObject()) {
                 problems.add(at + " must be an object with id and strength (got " + typeName(item) + ")");
                 continue;
@@ -265,10 +268,10 @@ public final class GenerateRequestParser {
             }
             Double strength = number(at + ".strength", item.get("strength"), false, 0, 1, problems);
             if (id != null && strength != null) {
-                out.set(out.size() - 1, new MoodboardRef(id, strength.isNaN() ? DEFAULT_MOODBOARD_STRENGTH : strength));
+                out.add(new MoodboardRef(id, strength.isNaN() ? DEFAULT_MOODBOARD_STRENGTH : strength));
             }
         }
-        return out.contains(null) ? List.of() : out;
+        return out;
     }
 
     /** The items of an optional array field, or none after reporting why it is not a valid array. */
@@ -378,7 +381,4 @@ public final class GenerateRequestParser {
         return s.length() <= 100 ? s : s.substring(0, 100) + "…";
     }
 
-    static String joinQuoted(List<String> values) {
-        return values.stream().map(GenerateRequestParser::quote).collect(Collectors.joining(", "));
-    }
 }

@@ -43,10 +43,9 @@ public final class Metrics {
         render.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    public String scrape() {
-        synchronized (jobCounts) {
-            jobCounts.putAll(countJobs.get());
-        }
+    /** One query for the job gauges, then the text; serialised so that the gauges read a settled map. */
+    public synchronized String scrape() {
+        jobCounts.putAll(countJobs.get());
         return registry.scrape();
     }
 }

@@ -79,10 +79,6 @@ public final class WorkerPool implements AutoCloseable {
         return !stopping && threads.stream().allMatch(Thread::isAlive);
     }
 
-    public int workers() {
-        return workers;
-    }
-
     private void loop(String workerId) {
         while (!stopping) {
             try {
