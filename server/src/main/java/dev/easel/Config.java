@@ -14,9 +14,15 @@ import java.util.function.Function;
  * {@code publicUrl} null means http://localhost:&lt;port&gt;; {@code adminToken} null means the one in the data dir.
  */
 public record Config(String host, int port, Path dataDir, int workers, long sketchStepMs, String publicUrl,
-                     Duration jobTimeout, Duration lease, String adminToken) {
+                     Duration jobTimeout, Duration lease, String adminToken, boolean allowPrivateWebhooks,
+                     int webhookConcurrency, Duration webhookTimeout) {
 
-    public record Option(String flag, String env, String defaultValue, String help) {}
+    /** @param isSwitch a true/false setting: the flag alone means true */
+    public record Option(String flag, String env, String defaultValue, String help, boolean isSwitch) {
+        Option(String flag, String env, String defaultValue, String help) {
+            this(flag, env, defaultValue, help, false);
+        }
+    }
 
     public static final List<Option> OPTIONS = List.of(
             new Option("--port", "EASEL_PORT", "8080", "TCP port to listen on (0 = any free port)"),
@@ -26,7 +32,11 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             new Option("--sketch-step-ms", "EASEL_SKETCH_STEP_MS", "0", "simulated latency of each of the sketch engine's 8 steps"),
             new Option("--public-url", "EASEL_PUBLIC_URL", "", "absolute base URL for image links (default http://localhost:<port>)"),
             new Option("--job-timeout-s", "EASEL_JOB_TIMEOUT_S", "600", "an attempt running longer fails with error code timeout"),
-            new Option("--lease-s", "EASEL_LEASE_S", "30", "a job whose worker misses heartbeats this long is re-queued"));
+            new Option("--lease-s", "EASEL_LEASE_S", "30", "a job whose worker misses heartbeats this long is re-queued"),
+            new Option("--webhook-concurrency", "EASEL_WEBHOOK_CONCURRENCY", "16", "webhook requests in flight at most"),
+            new Option("--webhook-timeout-s", "EASEL_WEBHOOK_TIMEOUT_S", "15", "a webhook attempt without a response this long fails and is retried"),
+            new Option("--allow-private-webhooks", "EASEL_ALLOW_PRIVATE_WEBHOOKS", "false",
+                    "let webhooks reach loopback, private and link-local addresses (development and tests only)", true));
 
     /** Parses {@code --flag value} / {@code --flag=value} arguments over environment variables over defaults. */
     public static Config parse(List<String> args, Map<String, String> env) {
@@ -40,7 +50,9 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                 problems.add("unknown option " + arg);
                 continue;
             }
+            boolean isSwitch = OPTIONS.stream().anyMatch(o -> o.flag().equals(flag) && o.isSwitch());
             if (arg.contains("=")) values.put(flag, arg.substring(arg.indexOf('=') + 1));
+            else if (isSwitch) values.put(flag, "true");
             else if (i + 1 < args.size()) values.put(flag, args.get(++i));
             else problems.add(flag + " needs a value");
         }
@@ -49,6 +61,12 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         long stepMs = number(values, "--sketch-step-ms", 0L, 60_000L, Long::parseLong, problems);
         long timeout = number(values, "--job-timeout-s", 1L, 86_400L, Long::parseLong, problems);
         long lease = number(values, "--lease-s", 1L, 3_600L, Long::parseLong, problems);
+        int webhookConcurrency = number(values, "--webhook-concurrency", 1, 1024, Integer::parseInt, problems);
+        long webhookTimeout = number(values, "--webhook-timeout-s", 1L, 600L, Long::parseLong, problems);
+        String allowPrivate = values.get("--allow-private-webhooks").strip().toLowerCase(java.util.Locale.ROOT);
+        if (!allowPrivate.equals("true") && !allowPrivate.equals("false")) {
+            problems.add("--allow-private-webhooks must be true or false (got " + allowPrivate + ")");
+        }
         String publicUrl = values.get("--public-url");
         if (publicUrl.isBlank()) publicUrl = null; // http://localhost:<the port actually bound>
         else if (!publicUrl.startsWith("http://") && !publicUrl.startsWith("https://")) {
@@ -57,7 +75,8 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
-                Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin);
+                Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
+                allowPrivate.equals("true"), webhookConcurrency, Duration.ofSeconds(webhookTimeout));
     }
 
     private static <T extends Comparable<T>> T number(Map<String, String> values, String flag, T min, T max,
@@ -76,7 +95,7 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
     public static String usage() {
         StringBuilder s = new StringBuilder("Usage: easel serve [options]\n\nOptions (flag, environment variable, default):\n");
         for (Option o : OPTIONS) {
-            s.append(String.format("  %-18s %-22s %-10s %s%n", o.flag(), o.env(), o.defaultValue().isEmpty() ? "-" : o.defaultValue(), o.help()));
+            s.append(String.format("  %-24s %-30s %-7s %s%n", o.flag(), o.env(), o.defaultValue().isEmpty() ? "-" : o.defaultValue(), o.help()));
         }
         s.append("  EASEL_ADMIN_TOKEN (environment only): the admin bearer token; default: generated into <data-dir>/admin-token\n");
         return s.toString();

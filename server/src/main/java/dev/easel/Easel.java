@@ -14,7 +14,13 @@ import dev.easel.jobs.WorkerPool;
 import dev.easel.store.AccountStore;
 import dev.easel.store.Database;
 import dev.easel.store.JobStore;
+import dev.easel.store.WebhookStore;
 import dev.easel.styles.BuiltinStyles;
+import dev.easel.webhooks.AddressGuard;
+import dev.easel.webhooks.RetryPolicy;
+import dev.easel.webhooks.SafeHttpClient;
+import dev.easel.webhooks.WebhookDispatcher;
+import dev.easel.webhooks.WebhookService;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +44,7 @@ public final class Easel implements AutoCloseable {
 
     private final Database db;
     private final WorkerPool workers;
+    private final WebhookDispatcher dispatcher;
     private final Javalin http;
     private final Engine engine;
     private final Path dataDir;
@@ -46,10 +53,11 @@ public final class Easel implements AutoCloseable {
     private final AccountService accounts;
     private final JobService jobService;
 
-    private Easel(Database db, WorkerPool workers, Javalin http, Engine engine, Path dataDir, String publicUrl,
-                  String adminToken, AccountService accounts, JobService jobService) {
+    private Easel(Database db, WorkerPool workers, WebhookDispatcher dispatcher, Javalin http, Engine engine, Path dataDir,
+                  String publicUrl, String adminToken, AccountService accounts, JobService jobService) {
         this.db = db;
         this.workers = workers;
+        this.dispatcher = dispatcher;
         this.http = http;
         this.engine = engine;
         this.dataDir = dataDir;
@@ -70,29 +78,41 @@ public final class Easel implements AutoCloseable {
 
         AccountStore accountStore = new AccountStore();
         JobStore jobStore = new JobStore();
+        WebhookStore webhookStore = new WebhookStore();
         AccountService accounts = new AccountService(db, accountStore, clock);
         JobEvents events = new JobEvents();
-        JobService jobService = new JobService(db, jobStore, accountStore, blobs, events, clock,
+        // The public URL needs the bound port, known only after start: views resolve it lazily.
+        String[] publicUrl = {config.publicUrl()};
+        Views views = new Views(() -> publicUrl[0]);
+        WebhookDispatcher.Settings webhookSettings = new WebhookDispatcher.Settings(config.webhookConcurrency(),
+                config.webhookTimeout(), RetryPolicy.DEFAULT);
+        WebhookService webhooks = new WebhookService(db, webhookStore, events.webhooks, clock, webhookSettings.retry());
+        JobService jobService = new JobService(db, jobStore, accountStore, webhooks, blobs, events, views, clock,
                 new JobService.Settings(3, config.lease(), config.jobTimeout(), java.time.Duration.ofHours(24)));
         createDevAccount(accounts, dataDir);
 
         Engine engine = new SketchEngine(config.sketchStepMs());
-        Metrics metrics = new Metrics(() -> db.tx(jobStore::countByStatus));
+        Metrics metrics = new Metrics(() -> db.tx(jobStore::countByStatus), () -> db.tx(webhookStore::countPending));
         WorkerPool workers = new WorkerPool(jobService, engine, blobs, clock, nodeId, config.workers(), metrics::rendered);
-        workers.start();
 
         GenerateRequestParser parser = new GenerateRequestParser(clock,
                 (account, style) -> BuiltinStyles.contains(style),
                 (account, moodboard) -> false); // no moodboards can exist until the moodboards API lands
-        // The public URL needs the bound port, known only after start: views resolve it lazily.
-        String[] publicUrl = {config.publicUrl()};
-        Views views = new Views(() -> publicUrl[0]);
-        HttpApi api = new HttpApi(accounts, jobService, parser, blobs, views, metrics, adminToken,
+        HttpApi api = new HttpApi(accounts, jobService, webhooks, parser, blobs, views, metrics, adminToken,
                 () -> db.ping() && engine.ready() && (config.workers() == 0 || workers.isRunning()));
         Javalin http = api.create(config.host(), config.port());
         if (publicUrl[0] == null) publicUrl[0] = "http://localhost:" + http.port();
+
+        // Background parts start once the public URL is known: a job they end renders its webhook payload.
+        if (config.allowPrivateWebhooks()) log.warn("webhooks may reach private and loopback addresses (--allow-private-webhooks)");
+        SafeHttpClient webhookHttp = new SafeHttpClient(new AddressGuard(config.allowPrivateWebhooks(), AddressGuard.SYSTEM_DNS),
+                "easel-webhooks", clock);
+        WebhookDispatcher dispatcher = new WebhookDispatcher(db, webhookStore, webhooks, webhookHttp, events.webhooks, clock,
+                nodeId, webhookSettings, metrics::webhookAttempt);
+        dispatcher.start();
+        workers.start();
         log.info("easel listening url={} data_dir={} workers={} engine={}", publicUrl[0], dataDir, config.workers(), engine.name());
-        return new Easel(db, workers, http, engine, dataDir, publicUrl[0], adminToken, accounts, jobService);
+        return new Easel(db, workers, dispatcher, http, engine, dataDir, publicUrl[0], adminToken, accounts, jobService);
     }
 
     /** On the first start of an empty data dir: a {@code dev} account with 10 USD, its key in a file. */
@@ -133,6 +153,7 @@ public final class Easel implements AutoCloseable {
     public void close() {
         http.stop();
         workers.close();
+        dispatcher.close();
         engine.close();
         db.close();
     }

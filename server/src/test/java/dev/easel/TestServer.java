@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,9 +40,13 @@ public final class TestServer extends ApiClient implements AutoCloseable {
         }
     }
 
-    public static TestServer start(Path dataDir, int workers, long stepMs, Clock clock, Duration jobTimeout) {
-        Config config = new Config("127.0.0.1", 0, dataDir, workers, stepMs, null, jobTimeout, Duration.ofSeconds(30), null);
-        return new TestServer(Easel.start(config, clock), dataDir, clock);
+    public static TestServer start(Path dataDir, int workers, long stepMs, Clock clock, Duration jobTimeout,
+                                   String... moreFlags) {
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", dataDir.toString(), "--workers",
+                Integer.toString(workers), "--sketch-step-ms", Long.toString(stepMs), "--job-timeout-s",
+                Long.toString(jobTimeout.toSeconds()), "--allow-private-webhooks"));
+        args.addAll(List.of(moreFlags));
+        return new TestServer(Easel.start(Config.parse(args, Map.of()), clock), dataDir, clock);
     }
 
     /** The dev account's key, created at first start. */

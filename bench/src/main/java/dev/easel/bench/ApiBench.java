@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -41,8 +42,8 @@ public final class ApiBench {
 
         sketch();
 
-        Config config = new Config("127.0.0.1", 0, Files.createTempDirectory("easel-bench-"), workers, 0, null,
-                Duration.ofMinutes(10), Duration.ofSeconds(30), null);
+        Config config = Config.parse(List.of("--port", "0", "--data-dir", Files.createTempDirectory("easel-bench-").toString(),
+                "--workers", Integer.toString(workers)), Map.of());
         try (Easel easel = Easel.start(config, Clock.systemUTC())) {
             String key = easel.accounts().create("bench", 1_000_000_000_000L, 1_000_000, 1_000_000).apiKey();
             String base = "http://127.0.0.1:" + easel.port();

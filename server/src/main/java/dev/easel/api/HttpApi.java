@@ -13,6 +13,7 @@ import dev.easel.jobs.Job;
 import dev.easel.jobs.JobService;
 import dev.easel.jobs.JobStatus;
 import dev.easel.store.StoreException;
+import dev.easel.webhooks.WebhookService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -56,6 +57,7 @@ public final class HttpApi {
 
     private final AccountService accounts;
     private final JobService jobs;
+    private final WebhookService webhooks;
     private final GenerateRequestParser parser;
     private final BlobStore blobs;
     private final Views views;
@@ -64,10 +66,11 @@ public final class HttpApi {
     private final BooleanSupplier ready;
     private final byte[] openApiJson;
 
-    public HttpApi(AccountService accounts, JobService jobs, GenerateRequestParser parser, BlobStore blobs, Views views,
-                   Metrics metrics, String adminToken, BooleanSupplier ready) {
+    public HttpApi(AccountService accounts, JobService jobs, WebhookService webhooks, GenerateRequestParser parser,
+                   BlobStore blobs, Views views, Metrics metrics, String adminToken, BooleanSupplier ready) {
         this.accounts = accounts;
         this.jobs = jobs;
+        this.webhooks = webhooks;
         this.parser = parser;
         this.blobs = blobs;
         this.views = views;
@@ -105,7 +108,11 @@ public final class HttpApi {
             config.routes.get("/jobs/{id}", this::getJob);
             config.routes.delete("/jobs/{id}", this::deleteJob);
             config.routes.get("/jobs/{id}/events", this::jobEvents);
+            config.routes.get("/jobs/{id}/webhook", this::getJobWebhook);
+            config.routes.post("/jobs/{id}/webhook/redeliver", this::redeliverJobWebhook);
             config.routes.get("/account", this::getAccount);
+            config.routes.get("/account/webhook-secret", this::getWebhookSecret);
+            config.routes.post("/account/webhook-secret/rotate", this::rotateWebhookSecret);
             config.routes.post("/admin/accounts", this::adminCreateAccount);
             config.routes.get("/admin/accounts/{id}", this::adminGetAccount);
             config.routes.post("/admin/accounts/{id}/credits", this::adminCredits);
@@ -154,6 +161,28 @@ public final class HttpApi {
     private void deleteJob(Context ctx) {
         Account account = authenticate(ctx);
         json(ctx, 200, views.job(jobs.cancelOrDelete(account.id(), ctx.pathParam("id"))));
+    }
+
+    private void getJobWebhook(Context ctx) {
+        Job job = jobWithWebhook(authenticate(ctx), ctx.pathParam("id"));
+        json(ctx, 200, Views.webhook(job, webhooks.status(job.id()).orElse(null)));
+    }
+
+    private void redeliverJobWebhook(Context ctx) throws IOException {
+        Job job = jobWithWebhook(authenticate(ctx), ctx.pathParam("id"));
+        if (!job.status().isTerminal()) {
+            throw new ApiException(new ApiError.Conflict("job " + job.id() + " has not ended yet (status " + job.status().wire
+                    + "): its webhook is sent when it completes, fails or is cancelled"));
+        }
+        json(ctx, 202, Views.webhook(job, webhooks.redeliver(job, Json.MAPPER.writeValueAsString(views.job(job)))));
+    }
+
+    private Job jobWithWebhook(Account account, String id) {
+        Job job = ownJob(account, id);
+        if (job.webhookUrl() == null) {
+            throw ApiException.notFound("job " + id + " has no webhook: it was submitted without an X-Webhook-URL header");
+        }
+        return job;
     }
 
     private Job ownJob(Account account, String id) {
@@ -280,6 +309,14 @@ public final class HttpApi {
     private void getAccount(Context ctx) {
         Account account = authenticate(ctx);
         json(ctx, 200, Views.account(account, jobs.usage(account.id())));
+    }
+
+    private void getWebhookSecret(Context ctx) {
+        json(ctx, 200, Views.webhookSecret(webhooks.secrets(authenticate(ctx).id())));
+    }
+
+    private void rotateWebhookSecret(Context ctx) {
+        json(ctx, 200, Views.webhookSecret(webhooks.rotate(authenticate(ctx).id())));
     }
 
     private void adminCreateAccount(Context ctx) {

@@ -1,6 +1,7 @@
 package dev.easel.api;
 
 import dev.easel.jobs.JobStatus;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -8,21 +9,32 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
  * What {@code GET /metrics} shows, in the Prometheus text format: HTTP requests (count and latency
- * by route and status), jobs by status, queue depth, and render time.
+ * by route and status), jobs by status, queue depth, render time, webhook attempts by result and
+ * webhooks waiting to be delivered.
  */
 public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Supplier<Map<JobStatus, Long>> countJobs;
     private final Map<JobStatus, Long> jobCounts = new EnumMap<>(JobStatus.class);
+    private final LongSupplier countPendingWebhooks;
+    private final AtomicLong pendingWebhooks = new AtomicLong();
     private final Timer render;
 
-    /** @param countJobs reads the jobs by status from the store; called once per scrape */
-    public Metrics(Supplier<Map<JobStatus, Long>> countJobs) {
+    /**
+     * @param countJobs            reads the jobs by status from the store; called once per scrape
+     * @param countPendingWebhooks reads how many webhook deliveries are pending; called once per scrape
+     */
+    public Metrics(Supplier<Map<JobStatus, Long>> countJobs, LongSupplier countPendingWebhooks) {
         this.countJobs = countJobs;
+        this.countPendingWebhooks = countPendingWebhooks;
+        Gauge.builder("easel.webhooks.pending", pendingWebhooks, AtomicLong::get)
+                .description("webhook deliveries not yet delivered nor given up").register(registry);
         for (JobStatus s : JobStatus.values()) {
             jobCounts.put(s, 0L);
             Gauge.builder("easel.jobs", jobCounts, m -> m.get(s)).tag("status", s.wire)
@@ -43,9 +55,16 @@ public final class Metrics {
         render.record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** @param result delivered, retry or failed */
+    public void webhookAttempt(String result) {
+        Counter.builder("easel.webhook.attempts").tag("result", result).description("webhook delivery attempts")
+                .register(registry).increment();
+    }
+
     /** One query for the job gauges, then the text; serialised so that the gauges read a settled map. */
     public synchronized String scrape() {
         jobCounts.putAll(countJobs.get());
+        pendingWebhooks.set(countPendingWebhooks.getAsLong());
         return registry.scrape();
     }
 }

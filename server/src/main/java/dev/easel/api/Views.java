@@ -1,13 +1,17 @@
 package dev.easel.api;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.easel.accounts.Account;
 import dev.easel.billing.Money;
 import dev.easel.jobs.Job;
 import dev.easel.store.JobStore;
+import dev.easel.webhooks.Delivery;
+import dev.easel.webhooks.WebhookService;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.function.Supplier;
 
 /** How jobs and accounts look on the wire. The job object is the same for GET, lists, SSE and webhooks. */
@@ -61,6 +65,44 @@ public final class Views {
             p.put("step", j.progressStep());
             p.put("steps", j.progressSteps());
         }
+        return o;
+    }
+
+    /**
+     * A job's webhook: {@code status} is {@code waiting} until the job ends, then pending, delivered
+     * or failed, with every attempt so far.
+     */
+    public static ObjectNode webhook(Job j, WebhookService.Status s) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("job_id", j.id());
+        o.put("url", j.webhookUrl());
+        Delivery d = s == null ? null : s.delivery();
+        o.put("webhook_id", d == null ? null : d.id());
+        o.put("status", d == null ? "waiting" : d.state().wire);
+        boolean pending = d != null && d.state() == Delivery.State.PENDING;
+        o.put("next_attempt_at", pending ? time(d.nextAttemptAt()) : null);
+        o.put("give_up_at", pending ? time(d.giveUpAt()) : null);
+        ArrayNode attempts = o.putArray("attempts");
+        if (s != null) {
+            for (Delivery.Attempt a : s.attempts()) {
+                ObjectNode at = attempts.addObject();
+                at.put("at", time(a.at()));
+                at.put("status_code", a.statusCode());
+                at.put("error", a.error());
+                at.put("duration_ms", a.durationMs());
+            }
+        }
+        return o;
+    }
+
+    /** The current signing secret, and until when the ones it replaced keep verifying (null if none). */
+    public static ObjectNode webhookSecret(List<Delivery.Secret> live) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        Delivery.Secret current = live.get(0);
+        o.put("secret", current.secret());
+        o.put("created_at", time(current.createdAt()));
+        o.put("previous_valid_until", live.stream().skip(1).map(Delivery.Secret::expiresAt).max(Instant::compareTo)
+                .map(Views::time).orElse(null));
         return o;
     }
 

@@ -1,14 +1,18 @@
 package dev.easel.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.easel.accounts.Account;
 import dev.easel.api.ApiError;
 import dev.easel.api.ApiException;
+import dev.easel.api.Json;
+import dev.easel.api.Views;
 import dev.easel.billing.Money;
 import dev.easel.blobs.BlobStore;
 import dev.easel.store.AccountStore;
 import dev.easel.store.Database;
 import dev.easel.store.Database.Tx;
 import dev.easel.store.JobStore;
+import dev.easel.webhooks.WebhookService;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * The job lifecycle, all of it: submit, read, cancel and delete for the API; claim, progress,
  * complete and fail for workers; lease expiry and timeouts for the reaper. Each state change is one
  * transaction that also moves the money (reserve = a pending job's price, charge on completion,
- * release by ending any other way) and promotes the account's backlog. See {@link JobStatus}.
+ * release by ending any other way), promotes the account's backlog, and, when a job ends with an
+ * X-Webhook-URL, writes its webhook to the outbox. See {@link JobStatus}.
  */
 public final class JobService {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
@@ -46,18 +51,23 @@ public final class JobService {
     private final Database db;
     private final JobStore jobs;
     private final AccountStore accounts;
+    private final WebhookService webhooks;
     private final BlobStore blobs;
     private final JobEvents events;
+    private final Views views;
     private final Clock clock;
     private final Settings settings;
 
-    public JobService(Database db, JobStore jobs, AccountStore accounts, BlobStore blobs, JobEvents events, Clock clock,
-                      Settings settings) {
+    /** @param views renders the job JSON that a webhook carries, exactly as GET /jobs/{id} does */
+    public JobService(Database db, JobStore jobs, AccountStore accounts, WebhookService webhooks, BlobStore blobs,
+                      JobEvents events, Views views, Clock clock, Settings settings) {
         this.db = db;
         this.jobs = jobs;
         this.accounts = accounts;
+        this.webhooks = webhooks;
         this.blobs = blobs;
         this.events = events;
+        this.views = views;
         this.clock = clock;
         this.settings = settings;
     }
@@ -155,6 +165,7 @@ public final class JobService {
                 return jobs.find(tx, jobId).orElseThrow();
             }
             jobs.delete(tx, jobId);
+            webhooks.jobDeleted(tx, jobId);
             changes.changed(jobId);
             changes.deleteBlobs(job.resultKey(), job.previewKey());
             return job;
@@ -273,7 +284,8 @@ public final class JobService {
 
     /**
      * Ends a job in {@code status}: charges the price when completed (otherwise the reservation
-     * simply lapses), and when an active slot frees, promotes the account's oldest backlogged jobs.
+     * simply lapses), writes the webhook outbox row when the job has a webhook URL, and when an active
+     * slot frees, promotes the account's oldest backlogged jobs.
      */
     private void finish(Tx tx, Job job, JobStatus status, String resultKey, Job.Result result, String code,
                         String message, Changes changes) throws SQLException {
@@ -283,10 +295,24 @@ public final class JobService {
             accounts.adjustBalance(tx, job.accountId(), job.id(), "charge", -job.priceMicros(), now);
         }
         if (status != JobStatus.COMPLETED) changes.deleteBlobs(job.previewKey());
+        if (job.webhookUrl() != null) {
+            Job ended = jobs.find(tx, job.id()).orElseThrow();
+            webhooks.enqueue(tx, ended, payload(ended));
+            changes.webhook = true;
+        }
         changes.changed(job.id());
         if (job.status().isActive()) promoteBacklog(tx, job.accountId(), changes);
         log.info("job finished job_id={} status={} attempt={}{}", job.id(), status.wire, job.attempt(),
                 code == null ? "" : " error_code=" + code);
+    }
+
+    /** The webhook body: the bytes GET /jobs/{id} answers with for the ended job. */
+    private String payload(Job ended) throws SQLException {
+        try {
+            return Json.MAPPER.writeValueAsString(views.job(ended));
+        } catch (JsonProcessingException e) {
+            throw new SQLException("cannot render the webhook payload of job " + ended.id(), e);
+        }
     }
 
     private void promoteBacklog(Tx tx, String accountId, Changes changes) throws SQLException {
@@ -306,6 +332,7 @@ public final class JobService {
         final List<String> jobIds = new ArrayList<>();
         final List<String> blobKeys = new ArrayList<>();
         boolean queued;
+        boolean webhook;
 
         void changed(String jobId) {
             jobIds.add(jobId);
@@ -324,7 +351,8 @@ public final class JobService {
                 }
             }
             jobIds.forEach(events::changed);
-            if (queued) events.queued();
+            if (queued) events.queued.signal();
+            if (webhook) webhooks.announceDue();
         }
     }
 }

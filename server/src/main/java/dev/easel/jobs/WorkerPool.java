@@ -82,10 +82,10 @@ public final class WorkerPool implements AutoCloseable {
     private void loop(String workerId) {
         while (!stopping) {
             try {
-                long generation = jobs.events().queuedGeneration();
+                long generation = jobs.events().queued.generation();
                 var claimed = jobs.claim(workerId);
                 if (claimed.isEmpty()) {
-                    jobs.events().awaitQueued(generation, 1000);
+                    jobs.events().queued.await(generation, 1000);
                 } else {
                     run(claimed.get());
                 }
@@ -187,7 +187,7 @@ public final class WorkerPool implements AutoCloseable {
      */
     public void stop(long graceMillis) {
         stopping = true;
-        jobs.events().queued(); // wake idle workers so that they see the flag
+        jobs.events().queued.signal(); // wake idle workers so that they see the flag
         long deadline = System.currentTimeMillis() + graceMillis;
         for (Thread t : threads) {
             try {

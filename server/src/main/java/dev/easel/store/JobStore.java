@@ -30,10 +30,10 @@ public final class JobStore {
     public void insert(Tx tx, Job j) throws SQLException {
         tx.update("INSERT INTO jobs (" + COLUMNS + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 j.id(), j.accountId(), j.type(), j.status().wire, toJson(j.request()), j.priceMicros(), j.webhookUrl(),
-                j.idempotencyKey(), j.requestHash(), ms(j.createdAt()), ms(j.queuedAt()), ms(j.completedAt()),
-                j.attempt(), j.leaseOwner(), ms(j.leaseExpiresAt()), ms(j.startedAt()), j.progressStep(),
+                j.idempotencyKey(), j.requestHash(), Rows.ms(j.createdAt()), Rows.ms(j.queuedAt()), Rows.ms(j.completedAt()),
+                j.attempt(), j.leaseOwner(), Rows.ms(j.leaseExpiresAt()), Rows.ms(j.startedAt()), j.progressStep(),
                 j.progressSteps(), j.previewKey(), j.resultKey(), j.result() == null ? null : toJson(j.result()),
-                j.errorCode(), j.errorMessage(), ms(j.createdAt()));
+                j.errorCode(), j.errorMessage(), Rows.ms(j.createdAt()));
     }
 
     public Optional<Job> find(Tx tx, String id) throws SQLException {
@@ -173,23 +173,9 @@ public final class JobStore {
         return new Job(r.getString(1), r.getString(2), r.getString(3),
                 JobStatus.fromWire(r.getString(4)).orElseThrow(() -> new SQLException("unknown status in row")),
                 fromJson(r.getString(5), GenerateRequest.class), r.getLong(6), r.getString(7), r.getString(8),
-                r.getString(9), instant(r, 10), instant(r, 11), instant(r, 12), r.getInt(13), r.getString(14),
-                instant(r, 15), instant(r, 16), integer(r, 17), integer(r, 18), r.getString(19), r.getString(20),
+                r.getString(9), Rows.instant(r, 10), Rows.instant(r, 11), Rows.instant(r, 12), r.getInt(13), r.getString(14),
+                Rows.instant(r, 15), Rows.instant(r, 16), Rows.integer(r, 17), Rows.integer(r, 18), r.getString(19), r.getString(20),
                 resultJson == null ? null : fromJson(resultJson, Job.Result.class), r.getString(22), r.getString(23));
-    }
-
-    private static Instant instant(ResultSet r, int col) throws SQLException {
-        long v = r.getLong(col);
-        return r.wasNull() ? null : Instant.ofEpochMilli(v);
-    }
-
-    private static Integer integer(ResultSet r, int col) throws SQLException {
-        int v = r.getInt(col);
-        return r.wasNull() ? null : v;
-    }
-
-    private static Long ms(Instant i) {
-        return i == null ? null : i.toEpochMilli();
     }
 
     private static String toJson(Object o) throws SQLException {
