@@ -43,13 +43,14 @@ public final class AddressGuard {
     public List<InetAddress> resolve(String host) throws UnknownHostException, Refused {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         // a literal is parsed, never looked up
-        List<InetAddress> addresses = IP_LITERAL.matcher(h).matches() ? List.of(InetAddress.getByName(h)) : resolver.resolve(h);
+        boolean literal = IP_LITERAL.matcher(h).matches();
+        List<InetAddress> addresses = literal ? List.of(InetAddress.getByName(h)) : resolver.resolve(h);
         if (addresses.isEmpty()) throw new UnknownHostException(h + " has no address");
         if (allowPrivate) return addresses;
         for (InetAddress a : addresses) {
             String why = forbidden(a);
             if (why != null) {
-                throw new Refused(a.getHostAddress().equals(h) ? h + " is a " + why + " address"
+                throw new Refused(literal ? h + " is a " + why + " address"
                         : h + " resolves to " + a.getHostAddress() + ", a " + why + " address");
             }
         }

@@ -1,0 +1,120 @@
+package dev.easel;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * A real HTTP server on a free port that plays a webhook receiver: it records every request and
+ * answers what {@link #reply} says (a status with headers, after a pause, or never).
+ */
+public final class WebhookReceiver implements AutoCloseable {
+    /** One request as it arrived; header names in lower case. */
+    public record Received(String path, Map<String, List<String>> headers, byte[] body) {
+        public String header(String name) {
+            List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
+            return v == null ? null : v.get(0);
+        }
+
+        public String bodyText() {
+            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /** What to answer: {@code status} with {@code headers} after {@code pauseMillis}; {@code hang} never answers. */
+    public record Reply(int status, Map<String, String> headers, long pauseMillis, boolean hang) {
+        public static Reply status(int status) {
+            return new Reply(status, Map.of(), 0, false);
+        }
+
+        public static final Reply HANG = new Reply(0, Map.of(), 0, true);
+    }
+
+    public final List<Received> received = new CopyOnWriteArrayList<>();
+    public volatile Function<Received, Reply> reply = r -> Reply.status(200);
+    public final AtomicInteger inFlight = new AtomicInteger();
+    public final AtomicInteger maxInFlight = new AtomicInteger();
+    /** Hanging handlers wait for this; closing the receiver releases them. */
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final HttpServer server;
+
+    public WebhookReceiver() {
+        this(0);
+    }
+
+    public WebhookReceiver(int port) {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1000);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        try (ex; InputStream in = ex.getRequestBody()) {
+            Map<String, List<String>> headers = new java.util.HashMap<>();
+            ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+            Received r = new Received(ex.getRequestURI().getPath(), headers, in.readAllBytes());
+            received.add(r);
+            Reply reply = this.reply.apply(r);
+            if (reply.hang()) {
+                closed.await();
+                return;
+            }
+            if (reply.pauseMillis() > 0) Thread.sleep(reply.pauseMillis());
+            reply.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
+            byte[] body = "ok".getBytes();
+            ex.sendResponseHeaders(reply.status(), body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            inFlight.decrementAndGet();
+        }
+    }
+
+    public List<Received> at(String path) {
+        return received.stream().filter(r -> r.path().equals(path)).toList();
+    }
+
+    /** Waits (real time, at most 30 s) until the requests received satisfy {@code done}. */
+    public void await(Predicate<List<Received>> done) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (!done.test(received)) {
+            if (Instant.now().isAfter(deadline)) throw new AssertionError("the receiver did not get the expected requests; got " + received.size());
+            ApiClient.sleep(10);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed.countDown();
+        server.stop(0);
+    }
+}
