@@ -58,12 +58,60 @@ class RestartTest {
         }
     }
 
+    /**
+     * The webhooks of jobs that ended before the kill arrive after the restart: one whose attempt was
+     * in flight (the receiver was hanging) and others still waiting in the outbox.
+     */
+    @Test
+    void aKilledServerDeliversEveryWebhookAfterItsRestart() throws Exception {
+        Path dataDir = Files.createTempDirectory("easel-restart-hooks-");
+        int port = freePort();
+        List<String> flags = List.of("--sketch-step-ms", "0", "--allow-private-webhooks", "--webhook-concurrency", "1");
+        Process first = startProcess(dataDir, port, flags);
+        Process second = null;
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            receiver.reply = r -> WebhookReceiver.Reply.HANG;
+            Client c = new Client(port);
+            c.awaitUp();
+            String key = Files.readString(dataDir.resolve("dev-api-key")).strip();
+            Map<String, String> hook = Map.of("Authorization", "Bearer " + key, "X-Webhook-URL", receiver.url("/hook"));
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                TestServer.Response r = c.server.send("POST", TestServer.GENERATE, TestServer.SIMPLE_BODY, hook);
+                assertThat(r.status()).as(r.body()).isEqualTo(200);
+                ids.add(r.json().get("job_id").asText());
+            }
+            for (String id : ids) c.awaitStatus(key, id, "completed");
+            receiver.await(r -> r.size() == 1); // one attempt hangs; the other two wait for its slot
+            first.destroyForcibly().waitFor();
+
+            receiver.reply = r -> WebhookReceiver.Reply.status(200);
+            second = startProcess(dataDir, port, flags);
+            c.awaitUp();
+            for (String id : ids) {
+                JsonNode h = c.awaitWebhook(key, id, "delivered");
+                assertThat(h.get("attempts").get(h.get("attempts").size() - 1).get("status_code").asInt()).isEqualTo(200);
+                byte[] asGet = c.server.get(key, "/jobs/" + id).bytes();
+                assertThat(receiver.received.stream().filter(r -> java.util.Arrays.equals(r.body(), asGet)))
+                        .as("job %s delivered exactly as GET returns it", id).isNotEmpty();
+            }
+        } finally {
+            first.destroyForcibly();
+            if (second != null) second.destroyForcibly().waitFor();
+        }
+    }
+
     static Process startProcess(Path dataDir, int port) throws IOException {
+        return startProcess(dataDir, port, List.of("--sketch-step-ms", "60"));
+    }
+
+    static Process startProcess(Path dataDir, int port, List<String> flags) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.easel.Main", "serve",
-                "--port", Integer.toString(port), "--data-dir", dataDir.toString(), "--workers", "2",
-                "--sketch-step-ms", "60", "--lease-s", "5")
-                .redirectErrorStream(true).redirectOutput(dataDir.resolve("server.log").toFile()).start();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), "dev.easel.Main",
+                "serve", "--port", Integer.toString(port), "--data-dir", dataDir.toString(), "--workers", "2", "--lease-s", "5"));
+        command.addAll(flags);
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("server.log").toFile())).start();
     }
 
     static int freePort() throws IOException {
@@ -111,6 +159,17 @@ class RestartTest {
             Map<String, String> out = new java.util.HashMap<>();
             for (String id : ids) out.put(id, status(key, id));
             return out;
+        }
+
+        JsonNode awaitWebhook(String key, String id, String status) {
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+            JsonNode h = null;
+            while (Instant.now().isBefore(deadline)) {
+                h = server.get(key, "/jobs/" + id + "/webhook").json();
+                if (h.get("status").asText().equals(status)) return h;
+                TestServer.sleep(20);
+            }
+            throw new AssertionError("the webhook of job " + id + " did not reach " + status + "; last seen: " + h);
         }
 
         void awaitStatus(String key, String id, String status) {

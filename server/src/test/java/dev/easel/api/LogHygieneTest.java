@@ -10,13 +10,17 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.MutableClock;
 import dev.easel.TestServer;
+import dev.easel.WebhookReceiver;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** No prompt, no API key and no image token in the log at INFO; a request id on every request line. */
+/**
+ * No prompt, no API key, no image token, no webhook secret and no webhook URL path (it may carry the
+ * receiver's own token) in the log at INFO; a request id on every request line.
+ */
 class LogHygieneTest {
     @Test
     void theLogCarriesNoSecretsAndNoPrompts() {
@@ -28,7 +32,8 @@ class LogHygieneTest {
         captured.start();
         root.addAppender(captured);
         access.setLevel(Level.INFO);
-        try (TestServer server = TestServer.start(1, 0, new MutableClock(Instant.parse("2026-11-25T12:00:00Z")))) {
+        try (TestServer server = TestServer.start(1, 0, new MutableClock(Instant.parse("2026-11-25T12:00:00Z")));
+             WebhookReceiver receiver = new WebhookReceiver()) {
             String key = server.account("1", 2, 2);
             String prompt = "zebra-secret-prompt-7731";
             JsonNode job = server.generate(key, "{\"prompt\":\"" + prompt + "\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\"}").json();
@@ -36,14 +41,22 @@ class LogHygieneTest {
             String image = URI.create(done.get("result").get("urls").get(0).asText()).getPath();
             server.send("GET", image, null, Map.of());
             server.generate(key, "{\"prompt\":\"" + prompt + "\"}"); // a 400 echoes the body to the client, not to the log
+            String hookToken = "hook-token-5521";
+            server.send("POST", TestServer.GENERATE, TestServer.SIMPLE_BODY,
+                    Map.of("Authorization", "Bearer " + key, "X-Webhook-URL", receiver.url("/in/" + hookToken + "?sig=" + hookToken)));
+            receiver.await(r -> r.size() == 1);
+            String secret = server.get(key, "/account/webhook-secret").json().get("secret").asText();
+            TestServer.sleep(200); // the attempt's log line follows the response
 
             String token = image.substring("/images/".length(), image.length() - 4);
             assertThat(captured.list).isNotEmpty();
             for (ILoggingEvent e : captured.list) {
                 if (!e.getLevel().isGreaterOrEqual(Level.INFO)) continue;
                 String line = e.getFormattedMessage() + " " + e.getMDCPropertyMap();
-                assertThat(line).doesNotContain(prompt).doesNotContain(key).doesNotContain(token);
+                assertThat(line).doesNotContain(prompt).doesNotContain(key).doesNotContain(token).doesNotContain(hookToken)
+                        .doesNotContain(secret.substring("whsec_".length()));
             }
+            assertThat(captured.list).anySatisfy(e -> assertThat(e.getFormattedMessage()).startsWith("webhook attempt host=127.0.0.1"));
             assertThat(captured.list.stream().filter(e -> e.getLoggerName().equals("easel.access")))
                     .allSatisfy(e -> assertThat(e.getMDCPropertyMap()).containsKey("request_id"));
         } finally {

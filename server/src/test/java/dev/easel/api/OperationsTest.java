@@ -37,7 +37,7 @@ class OperationsTest {
         server.awaitStatus(key, id, "completed");
         TestServer.Response r = server.send("GET", "/metrics", null, Map.of());
         assertThat(r.header("Content-Type")).startsWith("text/plain");
-        assertThat(r.body()).contains("easel_jobs{status=\"completed\"}", "easel_queue_depth", "easel_render_seconds_count",
+        assertThat(r.body()).contains("easel_jobs{status=\"completed\"}", "easel_queue_depth", "easel_render_seconds_count", "easel_webhooks_pending",
                 "http_server_requests_seconds_count{method=\"POST\",route=\"/generate/image/krea/krea-2/medium\",status=\"200\"}");
     }
 
@@ -49,6 +49,26 @@ class OperationsTest {
         assertThat(body.get("required")).extracting(JsonNode::asText).containsExactly("prompt", "aspect_ratio", "resolution");
         assertThat(doc.at("/paths/~1jobs~1{id}/get").isMissingNode()).isFalse();
         assertThat(doc.at("/paths/~1account/get").isMissingNode()).isFalse();
+    }
+
+    /** Every path and method in /openapi.json is a route the server has (none answers "no such route"). */
+    @Test
+    void everyDocumentedRouteExists() {
+        JsonNode doc = server.send("GET", "/openapi.json", null, Map.of()).json();
+        int checked = 0;
+        for (var path = doc.get("paths").fields(); path.hasNext(); ) {
+            var p = path.next();
+            String concrete = p.getKey().replace("{id}", "3b241101-e2bb-4255-8caf-4136c566a962").replace("{file}", "x.png");
+            for (var method = p.getValue().fieldNames(); method.hasNext(); ) {
+                String m = method.next().toUpperCase(java.util.Locale.ROOT);
+                TestServer.Response r = server.send(m, concrete, m.equals("GET") || m.equals("DELETE") ? null : "{}", Map.of());
+                assertThat(r.body()).as(m + " " + p.getKey()).doesNotContain("Endpoint " + m + " " + concrete + " not found");
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(20);
+        assertThat(doc.at("/webhooks/jobEnded/post/requestBody/content/application~1json/schema/$ref").asText())
+                .isEqualTo("#/components/schemas/Job");
     }
 
     @Test
