@@ -2,11 +2,16 @@ package dev.easel;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +23,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * A real HTTP server on a free port that plays a webhook receiver: it records every request and
@@ -47,6 +54,8 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public final List<Received> received = new CopyOnWriteArrayList<>();
     public volatile Function<Received, Reply> reply = r -> Reply.status(200);
+    /** The body of every answer. */
+    public volatile byte[] replyBody = "ok".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     public final AtomicInteger inFlight = new AtomicInteger();
     public final AtomicInteger maxInFlight = new AtomicInteger();
     /** Hanging handlers wait for this; closing the receiver releases them. */
@@ -58,18 +67,51 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     public WebhookReceiver(int port) {
+        this(create(port));
+    }
+
+    private static HttpServer create(int port) {
         try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1000);
+            return HttpServer.create(new InetSocketAddress("127.0.0.1", port), 1000);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A receiver over HTTPS with a self-signed certificate (made by the JDK's keytool in {@code dir}),
+     * which no client should trust.
+     */
+    public static WebhookReceiver https(Path dir) throws Exception {
+        Path store = dir.resolve("receiver.p12");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Process p = new ProcessBuilder(keytool, "-genkeypair", "-keyalg", "EC", "-alias", "receiver", "-dname", "CN=127.0.0.1",
+                "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
+                "-storepass", "changeit").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new IllegalStateException("keytool failed: " + out);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "changeit".toCharArray());
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), null, null);
+        HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 100);
+        server.setHttpsConfigurator(new HttpsConfigurator(ssl));
+        return new WebhookReceiver(server);
+    }
+
+    private WebhookReceiver(HttpServer server) {
+        this.server = server;
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
     }
 
     public String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -87,7 +129,7 @@ public final class WebhookReceiver implements AutoCloseable {
             }
             if (reply.pauseMillis() > 0) Thread.sleep(reply.pauseMillis());
             reply.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
-            byte[] body = "ok".getBytes();
+            byte[] body = replyBody;
             ex.sendResponseHeaders(reply.status(), body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);

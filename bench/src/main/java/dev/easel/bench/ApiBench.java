@@ -6,10 +6,13 @@ import dev.easel.engine.Progress;
 import dev.easel.engine.RenderSpec;
 import dev.easel.engine.sketch.SketchEngine;
 import dev.easel.jobs.AspectRatio;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -27,9 +31,10 @@ import java.util.regex.Pattern;
 
 /**
  * A by-hand benchmark (not run by CI): POST and GET latency and throughput at N concurrent clients
- * against a real easel on loopback, and the sketch engine's time per 1K image.
+ * against a real easel on loopback, the sketch engine's time per 1K image, and webhook delivery:
+ * throughput and the delay from a job's end (its DELETE answered) to the receiver getting the POST.
  *
- * <pre>bench/run [clients=50] [requests=4000] [workers=0]</pre>
+ * <pre>bench/run [clients=50] [requests=4000] [workers=0] [webhook concurrency=16]</pre>
  */
 public final class ApiBench {
     private static final String BODY = "{\"prompt\":\"An igloo village glowing with Aurora's colors.\",\"aspect_ratio\":\"16:9\",\"resolution\":\"1K\"}";
@@ -38,12 +43,14 @@ public final class ApiBench {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         int requests = args.length > 1 ? Integer.parseInt(args[1]) : 4000;
         int workers = args.length > 2 ? Integer.parseInt(args[2]) : 0;
+        String webhookConcurrency = args.length > 3 ? args[3] : "16";
         System.out.printf("machine: %d cores, java %s%n", Runtime.getRuntime().availableProcessors(), Runtime.version());
 
         sketch();
 
         Config config = Config.parse(List.of("--port", "0", "--data-dir", Files.createTempDirectory("easel-bench-").toString(),
-                "--workers", Integer.toString(workers)), Map.of());
+                "--workers", Integer.toString(workers), "--allow-private-webhooks", "--webhook-concurrency", webhookConcurrency),
+                Map.of());
         try (Easel easel = Easel.start(config, Clock.systemUTC())) {
             String key = easel.accounts().create("bench", 1_000_000_000_000L, 1_000_000, 1_000_000).apiKey();
             String base = "http://127.0.0.1:" + easel.port();
@@ -57,6 +64,56 @@ public final class ApiBench {
             Result gets = run(http, clients, requests * 2, i -> HttpRequest.newBuilder(URI.create(base + "/jobs/" + idList.get(i % idList.size())))
                     .header("Authorization", "Bearer " + key).build());
             gets.print("GET /jobs/{id}", clients);
+            webhooks(http, base, key, 1, 200, webhookConcurrency);            // one job ending at a time: latency
+            webhooks(http, base, key, clients, requests / 2, webhookConcurrency); // many at once: throughput
+        }
+    }
+
+    /**
+     * Submits {@code n} jobs with X-Webhook-URL to a local receiver (answering 204 at once), cancels
+     * them all from {@code clients} threads, and times the deliveries.
+     */
+    private static void webhooks(HttpClient http, String base, String key, int clients, int n, String concurrency)
+            throws Exception {
+        Map<String, Long> received = new ConcurrentHashMap<>(), ended = new ConcurrentHashMap<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1000);
+        receiver.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        receiver.createContext("/hook", ex -> {
+            long at = System.nanoTime();
+            Matcher m = JOB_ID.matcher(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            if (m.find()) received.putIfAbsent(m.group(1), at);
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        receiver.start();
+        try {
+            String hook = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+            ConcurrentLinkedQueue<String> ids = new ConcurrentLinkedQueue<>();
+            run(http, clients, n, i -> HttpRequest.newBuilder(URI.create(base + "/generate/image/krea/krea-2/medium"))
+                    .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                    .header("X-Webhook-URL", hook).POST(HttpRequest.BodyPublishers.ofString(BODY)).build(), ids);
+            List<String> idList = new ArrayList<>(ids);
+            long start = System.nanoTime();
+            try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
+                for (String id : idList) {
+                    pool.submit(() -> {
+                        http.send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + id)).header("Authorization", "Bearer " + key)
+                                .DELETE().build(), HttpResponse.BodyHandlers.discarding());
+                        ended.put(id, System.nanoTime());
+                        return null;
+                    });
+                }
+            }
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (received.size() < idList.size() && System.nanoTime() < deadline) Thread.sleep(5);
+            long last = received.values().stream().mapToLong(Long::longValue).max().orElse(start);
+            long[] delays = idList.stream().filter(received::containsKey)
+                    .mapToLong(id -> Math.max(0, received.get(id) - ended.get(id))).sorted().toArray();
+            System.out.printf("webhooks (concurrency %s), jobs ended by %d clients: %d of %d delivered, %.0f deliveries/s, "
+                            + "end-to-receipt p50 %.1f ms, p99 %.1f ms%n", concurrency, clients, received.size(), idList.size(), received.size() / ((last - start) / 1e9),
+                    delays[delays.length / 2] / 1e6, delays[(int) (delays.length * 0.99)] / 1e6);
+        } finally {
+            receiver.stop(0);
         }
     }
 

@@ -107,7 +107,11 @@ public final class WebhookDispatcher implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 log.error("webhook loop failed; going on", e);
-                sleepQuietly();
+                try {
+                    Thread.sleep(POLL_MILLIS);
+                } catch (InterruptedException stop) {
+                    return;
+                }
             }
         }
     }
@@ -135,6 +139,9 @@ public final class WebhookDispatcher implements AutoCloseable {
             long started = System.nanoTime();
             Outcome outcome = http.postJson(URI.create(d.url()), headers, body, settings.timeout());
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            // an attempt cut short by our own stop says nothing about the receiver: its claim is
+            // released at the next start, and it is tried again then
+            if (stopping && outcome instanceof Outcome.NoAnswer) return;
             settle(d, at, outcome, millis);
         } catch (RuntimeException e) {
             // the claim lapses and the delivery is tried again then
@@ -190,7 +197,7 @@ public final class WebhookDispatcher implements AutoCloseable {
 
     private static void sleepQuietly() {
         try {
-            Thread.sleep(POLL_MILLIS);
+            Thread.sleep(50);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -205,5 +212,7 @@ public final class WebhookDispatcher implements AutoCloseable {
         while (!inFlight.isEmpty() && System.nanoTime() < deadline) sleepQuietly();
         inFlight.forEach(Thread::interrupt);
         http.close();
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!inFlight.isEmpty() && System.nanoTime() < deadline) sleepQuietly();
     }
 }

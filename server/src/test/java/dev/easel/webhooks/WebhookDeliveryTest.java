@@ -320,6 +320,45 @@ class WebhookDeliveryTest {
         assertThat(receiver.maxInFlight.get()).isBetween(2, 8);
     }
 
+    @Test
+    void aLargeResponseBodyIsCutOffAndTheStatusStillCounts() throws Exception {
+        start(1);
+        receiver.replyBody = new byte[8 * 1024 * 1024];
+        String id = submit(receiver.url("/hook"));
+        JsonNode h = awaitHook(id, x -> x.get("status").asText().equals("delivered"));
+        assertThat(h.get("attempts")).hasSize(1);
+        assertThat(h.get("attempts").get(0).get("status_code").asInt()).isEqualTo(200);
+    }
+
+    @Test
+    void aPendingDeliveryOutlivesTheDeletionOfItsJob() throws Exception {
+        start(0);
+        AtomicInteger calls = new AtomicInteger();
+        receiver.reply = r -> Reply.status(calls.incrementAndGet() == 1 ? 500 : 200);
+        String id = submit(receiver.url("/hook"));
+        server.delete(key, "/jobs/" + id); // cancelled: the webhook is due
+        JsonNode h = awaitHook(id, attempts(1));
+        assertThat(server.delete(key, "/jobs/" + id).status()).as("deleted").isEqualTo(200);
+        assertThat(server.get(key, "/jobs/" + id + "/webhook").status()).isEqualTo(404);
+        advanceToNextAttempt(h);
+        receiver.await(r -> r.size() == 2);
+        assertThat(receiver.received.get(1).body()).isEqualTo(receiver.received.get(0).body());
+    }
+
+    @Test
+    void anHttpsReceiverMustHaveATrustedCertificate() throws Exception {
+        start(0);
+        try (WebhookReceiver tls = WebhookReceiver.https(Files.createTempDirectory("easel-tls-"))) {
+            String id = submit(tls.url("/hook"));
+            assertThat(tls.url("/hook")).startsWith("https://");
+            server.delete(key, "/jobs/" + id);
+            JsonNode h = awaitHook(id, attempts(1));
+            assertThat(h.get("attempts").get(0).get("error").asText()).startsWith("TLS failed: ");
+            assertThat(h.get("status").asText()).isEqualTo("pending");
+            assertThat(tls.received).isEmpty();
+        }
+    }
+
     /** Which of {@code secrets} (the account's current one if none given) a signature in the request verifies with. */
     private List<String> verifiedBy(Received r, String... secrets) throws Exception {
         List<String> candidates = secrets.length > 0 ? List.of(secrets)
