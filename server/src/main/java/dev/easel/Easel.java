@@ -2,6 +2,7 @@ package dev.easel;
 
 import dev.easel.accounts.AccountService;
 import dev.easel.api.GenerateRequestParser;
+import dev.easel.assets.AssetService;
 import dev.easel.api.HttpApi;
 import dev.easel.api.Metrics;
 import dev.easel.api.Views;
@@ -12,6 +13,7 @@ import dev.easel.jobs.JobEvents;
 import dev.easel.jobs.JobService;
 import dev.easel.jobs.WorkerPool;
 import dev.easel.store.AccountStore;
+import dev.easel.store.AssetStore;
 import dev.easel.store.Database;
 import dev.easel.store.JobStore;
 import dev.easel.store.WebhookStore;
@@ -98,7 +100,8 @@ public final class Easel implements AutoCloseable {
         GenerateRequestParser parser = new GenerateRequestParser(clock,
                 (account, style) -> BuiltinStyles.contains(style),
                 (account, moodboard) -> false); // no moodboards can exist until the moodboards API lands
-        HttpApi api = new HttpApi(accounts, jobService, webhooks, parser, blobs, views, metrics, adminToken,
+        AssetService assets = new AssetService(db, new AssetStore(), blobs, clock);
+        HttpApi api = new HttpApi(accounts, jobService, webhooks, assets, parser, blobs, views, metrics, adminToken,
                 () -> db.ping() && engine.ready() && (config.workers() == 0 || workers.isRunning()));
         Javalin http = api.create(config.host(), config.port());
         if (publicUrl[0] == null) publicUrl[0] = "http://localhost:" + http.port();

@@ -7,16 +7,21 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.easel.accounts.Account;
 import dev.easel.accounts.AccountService;
 import dev.easel.accounts.ApiKeys;
+import dev.easel.assets.Asset;
+import dev.easel.assets.AssetService;
 import dev.easel.billing.Money;
 import dev.easel.blobs.BlobStore;
 import dev.easel.jobs.Job;
 import dev.easel.jobs.JobService;
 import dev.easel.jobs.JobStatus;
+import dev.easel.store.Page;
 import dev.easel.store.StoreException;
 import dev.easel.webhooks.WebhookService;
 import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.UploadedFile;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,13 +56,14 @@ public final class HttpApi {
     private static final Logger access = LoggerFactory.getLogger("easel.access");
     public static final String GENERATE_PATH = "/generate/image/krea/krea-2/medium";
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final Pattern IMAGE_FILE = Pattern.compile("([A-Za-z0-9_-]{16,128})\\.png");
+    private static final Pattern IMAGE_FILE = Pattern.compile("([A-Za-z0-9_-]{16,128})\\.(png|jpg|webp)");
     private static final int MAX_WEBHOOK_URL = 2048;
     private static final int MAX_IDEMPOTENCY_KEY = 255;
 
     private final AccountService accounts;
     private final JobService jobs;
     private final WebhookService webhooks;
+    private final AssetService assets;
     private final GenerateRequestParser parser;
     private final BlobStore blobs;
     private final Views views;
@@ -66,11 +72,13 @@ public final class HttpApi {
     private final BooleanSupplier ready;
     private final byte[] openApiJson;
 
-    public HttpApi(AccountService accounts, JobService jobs, WebhookService webhooks, GenerateRequestParser parser,
-                   BlobStore blobs, Views views, Metrics metrics, String adminToken, BooleanSupplier ready) {
+    public HttpApi(AccountService accounts, JobService jobs, WebhookService webhooks, AssetService assets,
+                   GenerateRequestParser parser, BlobStore blobs, Views views, Metrics metrics, String adminToken,
+                   BooleanSupplier ready) {
         this.accounts = accounts;
         this.jobs = jobs;
         this.webhooks = webhooks;
+        this.assets = assets;
         this.parser = parser;
         this.blobs = blobs;
         this.views = views;
@@ -88,6 +96,10 @@ public final class HttpApi {
             config.startup.showOldJavalinVersionWarning = false;
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = 1_000_000;
+            // uploads: up to the asset limit (checked with a clear message), spooled to disk past 1 MB
+            config.jetty.multipartConfig.maxFileSize(AssetService.MAX_BYTES + 10_000_000, SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(AssetService.MAX_BYTES + 11_000_000, SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
             config.http.compressionStrategy = io.javalin.compression.CompressionStrategy.NONE;
             config.requestLogger.http(this::logRequest);
 
@@ -110,6 +122,10 @@ public final class HttpApi {
             config.routes.get("/jobs/{id}/events", this::jobEvents);
             config.routes.get("/jobs/{id}/webhook", this::getJobWebhook);
             config.routes.post("/jobs/{id}/webhook/redeliver", this::redeliverJobWebhook);
+            config.routes.post("/assets", this::uploadAsset);
+            config.routes.get("/assets", this::listAssets);
+            config.routes.get("/assets/{id}", this::getAsset);
+            config.routes.delete("/assets/{id}", this::deleteAsset);
             config.routes.get("/account", this::getAccount);
             config.routes.get("/account/webhook-secret", this::getWebhookSecret);
             config.routes.post("/account/webhook-secret/rotate", this::rotateWebhookSecret);
@@ -192,16 +208,7 @@ public final class HttpApi {
     private void listJobs(Context ctx) {
         Account account = authenticate(ctx);
         List<String> problems = new ArrayList<>();
-        int limit = 100;
-        String limitParam = ctx.queryParam("limit");
-        if (limitParam != null) {
-            try {
-                limit = Integer.parseInt(limitParam);
-                if (limit < 1 || limit > 1000) throw new NumberFormatException();
-            } catch (NumberFormatException e) {
-                problems.add("limit must be an integer between 1 and 1000 (got " + GenerateRequestParser.quote(limitParam) + ")");
-            }
-        }
+        int limit = limitParam(ctx, problems);
         Instant cursor = null;
         String cursorParam = ctx.queryParam("cursor");
         if (cursorParam != null) {
@@ -301,7 +308,87 @@ public final class HttpApi {
         if (in == null) throw ApiException.notFound("no such image");
         blobs.size(m.group(1)).ifPresent(n -> ctx.header("Content-Length", Long.toString(n)));
         ctx.header("Cache-Control", "public, max-age=31536000, immutable");
-        ctx.contentType("image/png").result(in);
+        ctx.contentType(switch (m.group(2)) {
+            case "jpg" -> "image/jpeg";
+            case "webp" -> "image/webp";
+            default -> "image/png";
+        }).result(in);
+    }
+
+    // ---------------------------------------------------------------- assets
+
+    private void uploadAsset(Context ctx) {
+        Account account = authenticate(ctx);
+        UploadedFile file = uploadedFile(ctx, "file", "an image (PNG, JPEG or WebP)");
+        Asset asset = assets.upload(account.id(), new AssetService.Upload(file.size(), file::content), ctx.formParam("description"));
+        MDC.put("asset_id", asset.id());
+        json(ctx, 200, views.asset(asset));
+    }
+
+    private void listAssets(Context ctx) {
+        Account account = authenticate(ctx);
+        List<String> problems = new ArrayList<>();
+        int limit = limitParam(ctx, problems);
+        Page.After after = afterParam(ctx, problems);
+        if (!problems.isEmpty()) throw new ApiException(new ApiError.BadRequest(problems));
+        json(ctx, 200, Views.page(assets.list(account.id(), after, limit), views::asset));
+    }
+
+    private void getAsset(Context ctx) {
+        Account account = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        json(ctx, 200, views.asset(assets.get(account.id(), id).orElseThrow(() -> ApiException.notFound("no asset " + id))));
+    }
+
+    private void deleteAsset(Context ctx) {
+        Account account = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        assets.delete(account.id(), id);
+        json(ctx, 200, Json.MAPPER.createObjectNode().put("success", true).put("message", "asset " + id + " deleted"));
+    }
+
+    /** The multipart file field {@code name}; a 400 saying what to send when it is missing. */
+    private static UploadedFile uploadedFile(Context ctx, String name, String what) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/form-data")) {
+            throw ApiException.badRequest("send multipart/form-data with the field \"" + name + "\": " + what
+                    + " (got Content-Type " + GenerateRequestParser.quote(type) + ")");
+        }
+        UploadedFile file;
+        try {
+            file = ctx.uploadedFile(name);
+        } catch (RuntimeException e) {
+            if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("max")) {
+                throw new ApiException(new ApiError.PayloadTooLarge("the upload is larger than " + AssetService.MAX_BYTES
+                        + " bytes (75 MB)"));
+            }
+            throw ApiException.badRequest("the multipart body cannot be read: " + e.getMessage());
+        }
+        if (file == null) throw ApiException.badRequest("the multipart field \"" + name + "\" is missing: send " + what);
+        return file;
+    }
+
+    /** {@code limit}: 1 to 1000, default 100. */
+    private static int limitParam(Context ctx, List<String> problems) {
+        String raw = ctx.queryParam("limit");
+        if (raw == null) return 100;
+        try {
+            int limit = Integer.parseInt(raw);
+            if (limit >= 1 && limit <= 1000) return limit;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        problems.add("limit must be an integer between 1 and 1000 (got " + GenerateRequestParser.quote(raw) + ")");
+        return 100;
+    }
+
+    /** {@code cursor}: a next_cursor this server gave out for a list of assets, styles or moodboards. */
+    private static Page.After afterParam(Context ctx, List<String> problems) {
+        String raw = ctx.queryParam("cursor");
+        if (raw == null) return null;
+        Page.After after = Page.After.decode(raw);
+        if (after == null) problems.add("cursor must be a next_cursor from a previous page (got " + GenerateRequestParser.quote(raw) + ")");
+        return after;
     }
 
     // ---------------------------------------------------------------- accounts

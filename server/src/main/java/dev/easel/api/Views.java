@@ -3,9 +3,11 @@ package dev.easel.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.easel.accounts.Account;
+import dev.easel.assets.Asset;
 import dev.easel.billing.Money;
 import dev.easel.jobs.Job;
 import dev.easel.store.JobStore;
+import dev.easel.store.Page;
 import dev.easel.webhooks.Delivery;
 import dev.easel.webhooks.WebhookService;
 import java.time.Instant;
@@ -28,8 +30,35 @@ public final class Views {
     }
 
     public String imageUrl(String blobKey) {
+        return fileUrl(blobKey, "png");
+    }
+
+    /** The capability URL of a blob: whoever has it may read the file, as with Krea's CDN links. */
+    public String fileUrl(String blobKey, String extension) {
         String base = publicUrl.get();
-        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/images/" + blobKey + ".png";
+        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/images/" + blobKey + "." + extension;
+    }
+
+    public ObjectNode asset(Asset a) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("id", a.id());
+        o.put("image_url", fileUrl(a.blobKey(), a.extension()));
+        o.put("uploaded_at", time(a.uploadedAt()));
+        o.put("width", a.width());
+        o.put("height", a.height());
+        o.put("size_bytes", a.sizeBytes());
+        o.put("mime_type", a.mimeType());
+        o.put("description", a.description());
+        return o;
+    }
+
+    /** {"items": [...], "next_cursor"}, as every list of the API. */
+    public static <T> ObjectNode page(Page<T> page, java.util.function.Function<T, ObjectNode> view) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        ArrayNode items = o.putArray("items");
+        page.items().forEach(i -> items.add(view.apply(i)));
+        o.put("next_cursor", page.nextCursor());
+        return o;
     }
 
     public ObjectNode job(Job j) {

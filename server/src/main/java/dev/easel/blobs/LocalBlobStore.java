@@ -31,17 +31,23 @@ public final class LocalBlobStore implements BlobStore {
     }
 
     @Override
-    public void put(String key, byte[] data) {
+    public void put(String key, InputStream data) {
         Path target = path(key);
+        Path tmp = null;
         try {
             Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
+            tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.write(java.nio.ByteBuffer.wrap(data));
+                data.transferTo(java.nio.channels.Channels.newOutputStream(ch));
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
+            try {
+                if (tmp != null) Files.deleteIfExists(tmp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw new UncheckedIOException("cannot write blob", e);
         }
     }

@@ -1,0 +1,26 @@
+package dev.easel.store;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One page of a list, newest first, and the cursor of the next page (null on the last). A cursor is
+ * the (time, id) of the last item: rows with the same millisecond are never skipped nor repeated.
+ */
+public record Page<T>(List<T> items, String nextCursor) {
+    private static final Pattern CURSOR = Pattern.compile("(\\d{1,19})_([0-9a-f-]{36})");
+
+    /** Where a page starts: strictly after (older than) this time and id. */
+    public record After(long millis, String id) {
+        public String encode() {
+            return millis + "_" + id;
+        }
+
+        /** Null when {@code cursor} is not one this server gave out. */
+        public static After decode(String cursor) {
+            Matcher m = CURSOR.matcher(cursor);
+            return m.matches() ? new After(Long.parseLong(m.group(1)), m.group(2)) : null;
+        }
+    }
+}
