@@ -16,8 +16,9 @@ import dev.easel.store.AccountStore;
 import dev.easel.store.AssetStore;
 import dev.easel.store.Database;
 import dev.easel.store.JobStore;
+import dev.easel.store.StyleStore;
 import dev.easel.store.WebhookStore;
-import dev.easel.styles.BuiltinStyles;
+import dev.easel.styles.StyleService;
 import dev.easel.webhooks.AddressGuard;
 import dev.easel.webhooks.RetryPolicy;
 import dev.easel.webhooks.SafeHttpClient;
@@ -97,11 +98,11 @@ public final class Easel implements AutoCloseable {
         Metrics metrics = new Metrics(() -> db.tx(jobStore::countByStatus), () -> db.tx(webhookStore::countPending));
         WorkerPool workers = new WorkerPool(jobService, engine, blobs, clock, nodeId, config.workers(), metrics::rendered);
 
-        GenerateRequestParser parser = new GenerateRequestParser(clock,
-                (account, style) -> BuiltinStyles.contains(style),
+        StyleService styles = new StyleService(db, new StyleStore(), blobs, clock);
+        GenerateRequestParser parser = new GenerateRequestParser(clock, styles::usable,
                 (account, moodboard) -> false); // no moodboards can exist until the moodboards API lands
         AssetService assets = new AssetService(db, new AssetStore(), blobs, clock);
-        HttpApi api = new HttpApi(accounts, jobService, webhooks, assets, parser, blobs, views, metrics, adminToken,
+        HttpApi api = new HttpApi(accounts, jobService, webhooks, assets, styles, parser, blobs, views, metrics, adminToken,
                 () -> db.ping() && engine.ready() && (config.workers() == 0 || workers.isRunning()));
         Javalin http = api.create(config.host(), config.port());
         if (publicUrl[0] == null) publicUrl[0] = "http://localhost:" + http.port();

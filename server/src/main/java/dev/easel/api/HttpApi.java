@@ -11,11 +11,14 @@ import dev.easel.assets.Asset;
 import dev.easel.assets.AssetService;
 import dev.easel.billing.Money;
 import dev.easel.blobs.BlobStore;
+import dev.easel.blobs.Upload;
 import dev.easel.jobs.Job;
 import dev.easel.jobs.JobService;
 import dev.easel.jobs.JobStatus;
 import dev.easel.store.Page;
 import dev.easel.store.StoreException;
+import dev.easel.styles.Style;
+import dev.easel.styles.StyleService;
 import dev.easel.webhooks.WebhookService;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
@@ -64,6 +67,7 @@ public final class HttpApi {
     private final JobService jobs;
     private final WebhookService webhooks;
     private final AssetService assets;
+    private final StyleService styles;
     private final GenerateRequestParser parser;
     private final BlobStore blobs;
     private final Views views;
@@ -72,9 +76,10 @@ public final class HttpApi {
     private final BooleanSupplier ready;
     private final byte[] openApiJson;
 
-    public HttpApi(AccountService accounts, JobService jobs, WebhookService webhooks, AssetService assets,
+    public HttpApi(AccountService accounts, JobService jobs, WebhookService webhooks, AssetService assets, StyleService styles,
                    GenerateRequestParser parser, BlobStore blobs, Views views, Metrics metrics, String adminToken,
                    BooleanSupplier ready) {
+        this.styles = styles;
         this.accounts = accounts;
         this.jobs = jobs;
         this.webhooks = webhooks;
@@ -97,8 +102,8 @@ public final class HttpApi {
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = 1_000_000;
             // uploads: up to the asset limit (checked with a clear message), spooled to disk past 1 MB
-            config.jetty.multipartConfig.maxFileSize(AssetService.MAX_BYTES + 10_000_000, SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxTotalRequestSize(AssetService.MAX_BYTES + 11_000_000, SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxFileSize(StyleService.MAX_BYTES + 10_000_000, SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(StyleService.MAX_BYTES + 11_000_000, SizeUnit.BYTES);
             config.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
             config.http.compressionStrategy = io.javalin.compression.CompressionStrategy.NONE;
             config.requestLogger.http(this::logRequest);
@@ -126,6 +131,11 @@ public final class HttpApi {
             config.routes.get("/assets", this::listAssets);
             config.routes.get("/assets/{id}", this::getAsset);
             config.routes.delete("/assets/{id}", this::deleteAsset);
+            config.routes.post("/styles", this::createStyle);
+            config.routes.get("/styles", this::listStyles);
+            config.routes.get("/styles/{id}", this::getStyle);
+            config.routes.patch("/styles/{id}", this::updateStyle);
+            config.routes.delete("/styles/{id}", this::deleteStyle);
             config.routes.get("/account", this::getAccount);
             config.routes.get("/account/webhook-secret", this::getWebhookSecret);
             config.routes.post("/account/webhook-secret/rotate", this::rotateWebhookSecret);
@@ -320,7 +330,7 @@ public final class HttpApi {
     private void uploadAsset(Context ctx) {
         Account account = authenticate(ctx);
         UploadedFile file = uploadedFile(ctx, "file", "an image (PNG, JPEG or WebP)");
-        Asset asset = assets.upload(account.id(), new AssetService.Upload(file.size(), file::content), ctx.formParam("description"));
+        Asset asset = assets.upload(account.id(), new Upload(file.size(), file::content), ctx.formParam("description"));
         MDC.put("asset_id", asset.id());
         json(ctx, 200, views.asset(asset));
     }
@@ -347,6 +357,62 @@ public final class HttpApi {
         json(ctx, 200, Json.MAPPER.createObjectNode().put("success", true).put("message", "asset " + id + " deleted"));
     }
 
+    // ---------------------------------------------------------------- styles
+
+    private void createStyle(Context ctx) {
+        Account account = authenticate(ctx);
+        UploadedFile file = uploadedFile(ctx, "file", "a LoRA in .safetensors format");
+        Style style = styles.create(account.id(), new Upload(file.size(), file::content), ctx.formParam("title"),
+                ctx.formParam("prompt"));
+        json(ctx, 200, Views.style(style));
+    }
+
+    private void listStyles(Context ctx) {
+        Account account = authenticate(ctx);
+        List<String> problems = new ArrayList<>();
+        int limit = limitParam(ctx, problems);
+        Page.After after = afterParam(ctx, problems);
+        if (!problems.isEmpty()) throw new ApiException(new ApiError.BadRequest(problems));
+        json(ctx, 200, Views.page(styles.list(account.id(), after, limit), Views::style));
+    }
+
+    private void getStyle(Context ctx) {
+        Account account = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        json(ctx, 200, Views.style(styles.get(account.id(), id).orElseThrow(() -> ApiException.notFound("no style " + id))));
+    }
+
+    private void updateStyle(Context ctx) {
+        Account account = authenticate(ctx);
+        JsonNode body = jsonBody(ctx, Set.of("title", "prompt", "public"));
+        List<String> problems = new ArrayList<>();
+        String title = textField(body, "title", problems);
+        String prompt = textField(body, "prompt", problems);
+        JsonNode pub = body.get("public");
+        if (pub != null && !pub.isBoolean()) problems.add("public must be true or false (got " + GenerateRequestParser.typeName(pub) + ")");
+        if (!problems.isEmpty()) throw new ApiException(new ApiError.BadRequest(problems));
+        Style style = styles.update(account.id(), ctx.pathParam("id"), title, prompt, pub == null ? null : pub.booleanValue());
+        json(ctx, 200, Views.style(style));
+    }
+
+    private void deleteStyle(Context ctx) {
+        Account account = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        styles.delete(account.id(), id);
+        json(ctx, 200, Json.MAPPER.createObjectNode().put("success", true).put("message", "style " + id + " deleted"));
+    }
+
+    /** An optional string field: null when absent. */
+    private static String textField(JsonNode body, String field, List<String> problems) {
+        JsonNode n = body.get(field);
+        if (n == null) return null;
+        if (!n.isTextual()) {
+            problems.add(field + " must be a string (got " + GenerateRequestParser.typeName(n) + ")");
+            return null;
+        }
+        return n.textValue();
+    }
+
     /** The multipart file field {@code name}; a 400 saying what to send when it is missing. */
     private static UploadedFile uploadedFile(Context ctx, String name, String what) {
         String type = ctx.contentType();
@@ -359,8 +425,8 @@ public final class HttpApi {
             file = ctx.uploadedFile(name);
         } catch (RuntimeException e) {
             if (String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("max")) {
-                throw new ApiException(new ApiError.PayloadTooLarge("the upload is larger than " + AssetService.MAX_BYTES
-                        + " bytes (75 MB)"));
+                throw new ApiException(new ApiError.PayloadTooLarge("the upload is larger than " + StyleService.MAX_BYTES
+                        + " bytes"));
             }
             throw ApiException.badRequest("the multipart body cannot be read: " + e.getMessage());
         }
@@ -408,7 +474,7 @@ public final class HttpApi {
 
     private void adminCreateAccount(Context ctx) {
         requireAdmin(ctx);
-        JsonNode body = adminBody(ctx, Set.of("name", "credits_usd", "max_concurrent_jobs", "max_backlog"));
+        JsonNode body = jsonBody(ctx, Set.of("name", "credits_usd", "max_concurrent_jobs", "max_backlog"));
         List<String> problems = new ArrayList<>();
         JsonNode name = body.get("name");
         if (name == null || !name.isTextual() || name.textValue().isBlank() || name.textValue().length() > 200) {
@@ -435,7 +501,7 @@ public final class HttpApi {
 
     private void adminCredits(Context ctx) {
         requireAdmin(ctx);
-        JsonNode body = adminBody(ctx, Set.of("amount_usd"));
+        JsonNode body = jsonBody(ctx, Set.of("amount_usd"));
         List<String> problems = new ArrayList<>();
         long amount = usdField(body, "amount_usd", true, problems);
         if (!problems.isEmpty()) throw new ApiException(new ApiError.BadRequest(problems));
@@ -454,7 +520,7 @@ public final class HttpApi {
         json(ctx, 200, Json.MAPPER.createObjectNode().put("revoked", accounts.revokeKeys(ctx.pathParam("id"))));
     }
 
-    private static JsonNode adminBody(Context ctx, Set<String> allowed) {
+    private static JsonNode jsonBody(Context ctx, Set<String> allowed) {
         JsonNode body;
         try {
             body = Json.STRICT.readTree(ctx.bodyAsBytes());

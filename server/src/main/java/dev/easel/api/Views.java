@@ -8,6 +8,7 @@ import dev.easel.billing.Money;
 import dev.easel.jobs.Job;
 import dev.easel.store.JobStore;
 import dev.easel.store.Page;
+import dev.easel.styles.Style;
 import dev.easel.webhooks.Delivery;
 import dev.easel.webhooks.WebhookService;
 import java.time.Instant;
@@ -49,6 +50,26 @@ public final class Views {
         o.put("size_bytes", a.sizeBytes());
         o.put("mime_type", a.mimeType());
         o.put("description", a.description());
+        return o;
+    }
+
+    /** Krea's style object, plus (ours) what the LoRA file holds. */
+    public static ObjectNode style(Style s) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("id", s.id());
+        o.put("title", s.title());
+        o.putArray("urls"); // Krea's preview images of a style; an uploaded LoRA comes without any
+        o.put("public", s.isPublic());
+        o.put("prompt", s.prompt());
+        o.put("owner", s.accountId());
+        o.put("like_count", 0);
+        o.put("created_at", time(s.createdAt()));
+        o.putArray("models").add("krea-2");
+        ObjectNode lora = o.putObject("lora");
+        lora.put("format", s.loraFormat());
+        lora.put("rank", s.loraRank());
+        lora.put("tensors", s.tensorCount());
+        lora.put("size_bytes", s.sizeBytes());
         return o;
     }
 

@@ -1,29 +1,24 @@
 package dev.easel.assets;
 
-import dev.easel.accounts.ApiKeys;
 import dev.easel.api.ApiError;
 import dev.easel.api.ApiException;
 import dev.easel.blobs.BlobStore;
+import dev.easel.blobs.Upload;
 import dev.easel.store.AssetStore;
 import dev.easel.store.Database;
 import dev.easel.store.Page;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Supplier;
 
 /** Uploaded images: checked by content, stored as blobs, listed, and deleted. */
 public final class AssetService {
     /** 75 MB, as Krea's limit. */
     public static final long MAX_BYTES = 75_000_000L;
     public static final int MAX_DESCRIPTION = 1000;
-
-    /** An uploaded file: its size and a way to read it from the start (as often as needed). */
-    public record Upload(long size, Supplier<InputStream> open) {}
 
     private final Database db;
     private final AssetStore store;
@@ -54,32 +49,20 @@ public final class AssetService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String key = ApiKeys.randomToken();
-        try (InputStream in = file.open().get()) {
-            blobs.put(key, in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Asset asset = new Asset(UUID.randomUUID().toString(), accountId, key, image.mimeType(), image.width(), image.height(),
-                file.size(), description, clock.instant());
-        try {
+        return blobs.putAndRecord(file, key -> {
+            Asset asset = new Asset(UUID.randomUUID().toString(), accountId, key, image.mimeType(), image.width(),
+                    image.height(), file.size(), description, clock.instant());
             db.tx(tx -> {
                 store.insert(tx, asset);
                 return null;
             });
-        } catch (RuntimeException e) {
-            blobs.delete(key); // nothing refers to it
-            throw e;
-        }
-        return asset;
+            return asset;
+        });
     }
 
     public Page<Asset> list(String accountId, Page.After after, int limit) {
         List<Asset> rows = db.tx(tx -> store.list(tx, accountId, after, limit + 1));
-        boolean more = rows.size() > limit;
-        List<Asset> items = more ? rows.subList(0, limit) : rows;
-        Asset last = items.isEmpty() ? null : items.get(items.size() - 1);
-        return new Page<>(items, more ? new Page.After(last.uploadedAt().toEpochMilli(), last.id()).encode() : null);
+        return Page.of(rows, limit, x -> new Page.After(x.uploadedAt().toEpochMilli(), x.id()));
     }
 
     /** The asset if it exists and belongs to the account. */

@@ -15,6 +15,25 @@ public interface BlobStore {
         put(key, new java.io.ByteArrayInputStream(data));
     }
 
+    /**
+     * Stores an upload under a new key, then runs {@code record} with that key (the row that refers to
+     * the blob). If recording fails, the blob is deleted again: no file is left that nothing refers to.
+     */
+    default <T> T putAndRecord(Upload file, java.util.function.Function<String, T> record) {
+        String key = dev.easel.accounts.ApiKeys.randomToken();
+        try (InputStream in = file.open().get()) {
+            put(key, in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        try {
+            return record.apply(key);
+        } catch (RuntimeException e) {
+            delete(key);
+            throw e;
+        }
+    }
+
     /** The blob's bytes as a stream, or empty when there is none. */
     Optional<InputStream> open(String key);
 

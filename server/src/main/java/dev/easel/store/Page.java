@@ -11,6 +11,17 @@ import java.util.regex.Pattern;
 public record Page<T>(List<T> items, String nextCursor) {
     private static final Pattern CURSOR = Pattern.compile("(\\d{1,19})_([0-9a-f-]{36})");
 
+    /**
+     * A page from up to {@code limit + 1} rows (the extra one only says that there is more).
+     *
+     * @param cursorOf the position of an item, for the next page's cursor
+     */
+    public static <T> Page<T> of(List<T> rows, int limit, java.util.function.Function<T, After> cursorOf) {
+        if (rows.size() <= limit) return new Page<>(rows, null);
+        List<T> items = rows.subList(0, limit);
+        return new Page<>(items, cursorOf.apply(items.get(limit - 1)).encode());
+    }
+
     /** Where a page starts: strictly after (older than) this time and id. */
     public record After(long millis, String id) {
         public String encode() {
