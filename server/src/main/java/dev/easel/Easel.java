@@ -12,10 +12,12 @@ import dev.easel.engine.sketch.SketchEngine;
 import dev.easel.jobs.JobEvents;
 import dev.easel.jobs.JobService;
 import dev.easel.jobs.WorkerPool;
+import dev.easel.moodboards.MoodboardService;
 import dev.easel.store.AccountStore;
 import dev.easel.store.AssetStore;
 import dev.easel.store.Database;
 import dev.easel.store.JobStore;
+import dev.easel.store.MoodboardStore;
 import dev.easel.store.StyleStore;
 import dev.easel.store.WebhookStore;
 import dev.easel.styles.StyleService;
@@ -98,11 +100,12 @@ public final class Easel implements AutoCloseable {
         Metrics metrics = new Metrics(() -> db.tx(jobStore::countByStatus), () -> db.tx(webhookStore::countPending));
         WorkerPool workers = new WorkerPool(jobService, engine, blobs, clock, nodeId, config.workers(), metrics::rendered);
 
+        AssetStore assetStore = new AssetStore();
+        AssetService assets = new AssetService(db, assetStore, blobs, clock);
         StyleService styles = new StyleService(db, new StyleStore(), blobs, clock);
-        GenerateRequestParser parser = new GenerateRequestParser(clock, styles::usable,
-                (account, moodboard) -> false); // no moodboards can exist until the moodboards API lands
-        AssetService assets = new AssetService(db, new AssetStore(), blobs, clock);
-        HttpApi api = new HttpApi(accounts, jobService, webhooks, assets, styles, parser, blobs, views, metrics, adminToken,
+        MoodboardService moodboards = new MoodboardService(db, new MoodboardStore(), assetStore, clock);
+        GenerateRequestParser parser = new GenerateRequestParser(clock, styles::usable, moodboards::usable);
+        HttpApi api = new HttpApi(accounts, jobService, webhooks, assets, styles, moodboards, parser, blobs, views, metrics, adminToken,
                 () -> db.ping() && engine.ready() && (config.workers() == 0 || workers.isRunning()));
         Javalin http = api.create(config.host(), config.port());
         if (publicUrl[0] == null) publicUrl[0] = "http://localhost:" + http.port();

@@ -325,7 +325,7 @@ public final class GenerateRequestParser {
         return v.doubleValue();
     }
 
-    static boolean isHttpUrl(String s) {
+    public static boolean isHttpUrl(String s) {
         try {
             URI u = new URI(s);
             String scheme = u.getScheme();
@@ -354,7 +354,7 @@ public final class GenerateRequestParser {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
-    static String typeName(JsonNode node) {
+    public static String typeName(JsonNode node) {
         if (node == null) return "nothing";
         JsonNodeType t = node.getNodeType();
         return switch (t) {
@@ -369,7 +369,7 @@ public final class GenerateRequestParser {
     }
 
     /** A user value quoted as JSON, cut to a readable length. */
-    static String quote(String s) {
+    public static String quote(String s) {
         try {
             return Json.MAPPER.writeValueAsString(truncate(s));
         } catch (JsonProcessingException e) {

@@ -15,6 +15,7 @@ import dev.easel.blobs.Upload;
 import dev.easel.jobs.Job;
 import dev.easel.jobs.JobService;
 import dev.easel.jobs.JobStatus;
+import dev.easel.moodboards.MoodboardService;
 import dev.easel.store.Page;
 import dev.easel.store.StoreException;
 import dev.easel.styles.Style;
@@ -68,6 +69,7 @@ public final class HttpApi {
     private final WebhookService webhooks;
     private final AssetService assets;
     private final StyleService styles;
+    private final MoodboardService moodboards;
     private final GenerateRequestParser parser;
     private final BlobStore blobs;
     private final Views views;
@@ -77,9 +79,10 @@ public final class HttpApi {
     private final byte[] openApiJson;
 
     public HttpApi(AccountService accounts, JobService jobs, WebhookService webhooks, AssetService assets, StyleService styles,
-                   GenerateRequestParser parser, BlobStore blobs, Views views, Metrics metrics, String adminToken,
-                   BooleanSupplier ready) {
+                   MoodboardService moodboards, GenerateRequestParser parser, BlobStore blobs, Views views, Metrics metrics,
+                   String adminToken, BooleanSupplier ready) {
         this.styles = styles;
+        this.moodboards = moodboards;
         this.accounts = accounts;
         this.jobs = jobs;
         this.webhooks = webhooks;
@@ -136,6 +139,10 @@ public final class HttpApi {
             config.routes.get("/styles/{id}", this::getStyle);
             config.routes.patch("/styles/{id}", this::updateStyle);
             config.routes.delete("/styles/{id}", this::deleteStyle);
+            config.routes.post("/moodboards", this::createMoodboard);
+            config.routes.get("/moodboards", this::listMoodboards);
+            config.routes.get("/moodboards/{id}", this::getMoodboard);
+            config.routes.delete("/moodboards/{id}", this::deleteMoodboard);
             config.routes.get("/account", this::getAccount);
             config.routes.get("/account/webhook-secret", this::getWebhookSecret);
             config.routes.post("/account/webhook-secret/rotate", this::rotateWebhookSecret);
@@ -400,6 +407,36 @@ public final class HttpApi {
         String id = ctx.pathParam("id");
         styles.delete(account.id(), id);
         json(ctx, 200, Json.MAPPER.createObjectNode().put("success", true).put("message", "style " + id + " deleted"));
+    }
+
+    // ---------------------------------------------------------------- moodboards
+
+    private void createMoodboard(Context ctx) {
+        Account account = authenticate(ctx);
+        JsonNode body = jsonBody(ctx, Set.of("title", "image_urls", "asset_ids"));
+        json(ctx, 200, Views.moodboard(moodboards.create(account.id(), body)));
+    }
+
+    private void listMoodboards(Context ctx) {
+        Account account = authenticate(ctx);
+        List<String> problems = new ArrayList<>();
+        int limit = limitParam(ctx, problems);
+        Page.After after = afterParam(ctx, problems);
+        if (!problems.isEmpty()) throw new ApiException(new ApiError.BadRequest(problems));
+        json(ctx, 200, Views.page(moodboards.list(account.id(), after, limit), Views::moodboard));
+    }
+
+    private void getMoodboard(Context ctx) {
+        Account account = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        json(ctx, 200, Views.moodboard(moodboards.get(account.id(), id).orElseThrow(() -> ApiException.notFound("no moodboard " + id))));
+    }
+
+    private void deleteMoodboard(Context ctx) {
+        Account account = authenticate(ctx);
+        String id = ctx.pathParam("id");
+        moodboards.delete(account.id(), id);
+        json(ctx, 200, Json.MAPPER.createObjectNode().put("success", true).put("message", "moodboard " + id + " deleted"));
     }
 
     /** An optional string field: null when absent. */

@@ -6,6 +6,7 @@ import dev.easel.accounts.Account;
 import dev.easel.assets.Asset;
 import dev.easel.billing.Money;
 import dev.easel.jobs.Job;
+import dev.easel.moodboards.Moodboard;
 import dev.easel.store.JobStore;
 import dev.easel.store.Page;
 import dev.easel.styles.Style;
@@ -70,6 +71,20 @@ public final class Views {
         lora.put("rank", s.loraRank());
         lora.put("tensors", s.tensorCount());
         lora.put("size_bytes", s.sizeBytes());
+        return o;
+    }
+
+    /** The moodboard as it was created: its asset ids or its image URLs, in order (the other list empty). */
+    public static ObjectNode moodboard(Moodboard m) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("id", m.id());
+        o.put("title", m.title());
+        ArrayNode assetIds = o.putArray("asset_ids"), urls = o.putArray("image_urls");
+        for (Moodboard.Image i : m.images()) {
+            if (i.assetId() != null) assetIds.add(i.assetId());
+            else urls.add(i.url());
+        }
+        o.put("created_at", time(m.createdAt()));
         return o;
     }
 
