@@ -73,6 +73,38 @@ class SketchEngineTest {
         assertThat(changed).as("pixels changed by " + variation).isGreaterThan(base.length / 20);
     }
 
+    /** An uploaded style (a uuid): strength s and -s turn the hue in opposite directions, more for a larger |s|. */
+    @Test
+    void anUploadedStyleMovesThePictureInProportionAndOppositeForNegativeStrength() throws Exception {
+        String id = "3f1c2b9e-8a47-4d2e-9b55-0c6e1d7a4f10";
+        int[] base = pixels(render(BASE));
+        double[] shift = new double[3];
+        double[] strengths = {0.5, 1, -1};
+        for (int k = 0; k < strengths.length; k++) {
+            RenderSpec styled = new RenderSpec(1024, 1024, 42, BASE.prompt(), 0, 0, List.of(new RenderSpec.Style(id, strengths[k])));
+            shift[k] = meanHueShift(base, pixels(render(styled)));
+        }
+        assertThat(Math.abs(shift[1])).as("a visible turn").isGreaterThan(3);
+        assertThat(Math.signum(shift[2])).as("-s turns the other way").isEqualTo(-Math.signum(shift[1]));
+        assertThat(Math.abs(shift[0])).as("half the strength, a smaller turn").isLessThan(Math.abs(shift[1]));
+    }
+
+    /** Mean signed hue difference in degrees over saturated pixels, each wrapped to -180..180. */
+    private static double meanHueShift(int[] from, int[] to) {
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < from.length; i++) {
+            float[] a = java.awt.Color.RGBtoHSB(from[i] >> 16 & 0xff, from[i] >> 8 & 0xff, from[i] & 0xff, null);
+            float[] b = java.awt.Color.RGBtoHSB(to[i] >> 16 & 0xff, to[i] >> 8 & 0xff, to[i] & 0xff, null);
+            if (a[1] < 0.2 || b[1] < 0.2 || a[2] < 0.2) continue;
+            double d = (b[0] - a[0]) * 360.0;
+            d = ((d + 540) % 360) - 180;
+            sum += d;
+            n++;
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+
     @Test
     void aStyleAtStrengthZeroLeavesThePixelsAlone() throws Exception {
         RenderSpec zero = new RenderSpec(1024, 1024, 42, BASE.prompt(), 0, 0, List.of(new RenderSpec.Style("neon", 0)));
