@@ -485,10 +485,10 @@ public final class HttpApi {
         return 100;
     }
 
-    /** {@code cursor}: a next_cursor this server gave out for a list of assets, styles or moodboards. */
+    /** {@code cursor}: a next_cursor this server gave out for a list of assets, styles or moodboards; else the first page. */
     private static Page.After afterParam(Context ctx, List<String> problems) {
         String raw = ctx.queryParam("cursor");
-        if (raw == null) return null;
+        if (raw == null) return Page.After.START;
         Page.After after = Page.After.decode(raw);
         if (after == null) problems.add("cursor must be a next_cursor from a previous page (got " + GenerateRequestParser.quote(raw) + ")");
         return after;

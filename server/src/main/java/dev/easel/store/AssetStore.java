@@ -21,13 +21,10 @@ public final class AssetStore {
         return tx.one("SELECT " + COLUMNS + " FROM assets WHERE id = ?", AssetStore::asset, id);
     }
 
-    /** The account's assets, newest first, older than {@code after} when given. */
+    /** The account's assets older than {@code after}, newest first. */
     public List<Asset> list(Tx tx, String accountId, Page.After after, int limit) throws SQLException {
-        return after == null
-                ? tx.list("SELECT " + COLUMNS + " FROM assets WHERE account_id = ? ORDER BY uploaded_at DESC, id DESC LIMIT ?",
-                        AssetStore::asset, accountId, limit)
-                : tx.list("SELECT " + COLUMNS + " FROM assets WHERE account_id = ? AND (uploaded_at, id) < (?, ?) "
-                        + "ORDER BY uploaded_at DESC, id DESC LIMIT ?", AssetStore::asset, accountId, after.millis(), after.id(), limit);
+        return tx.list("SELECT " + COLUMNS + " FROM assets WHERE account_id = ? AND (uploaded_at, id) < (?, ?) "
+                + "ORDER BY uploaded_at DESC, id DESC LIMIT ?", AssetStore::asset, accountId, after.millis(), after.id(), limit);
     }
 
     /** A moodboard that shows the asset, if any. */

@@ -27,13 +27,11 @@ public final class MoodboardStore {
         return row.isEmpty() ? Optional.empty() : Optional.of(withImages(tx, row.get()));
     }
 
-    /** The account's moodboards, newest first, older than {@code after} when given. */
+    /** The account's moodboards older than {@code after}, newest first. */
     public List<Moodboard> list(Tx tx, String accountId, Page.After after, int limit) throws SQLException {
-        List<Row> rows = after == null
-                ? tx.list("SELECT id, account_id, title, created_at FROM moodboards WHERE account_id = ? "
-                        + "ORDER BY created_at DESC, id DESC LIMIT ?", MoodboardStore::row, accountId, limit)
-                : tx.list("SELECT id, account_id, title, created_at FROM moodboards WHERE account_id = ? AND (created_at, id) < (?, ?) "
-                        + "ORDER BY created_at DESC, id DESC LIMIT ?", MoodboardStore::row, accountId, after.millis(), after.id(), limit);
+        List<Row> rows = tx.list("SELECT id, account_id, title, created_at FROM moodboards WHERE account_id = ? "
+                + "AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?", MoodboardStore::row, accountId,
+                after.millis(), after.id(), limit);
         List<Moodboard> out = new ArrayList<>();
         for (Row r : rows) out.add(withImages(tx, r));
         return out;

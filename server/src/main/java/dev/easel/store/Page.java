@@ -24,6 +24,9 @@ public record Page<T>(List<T> items, String nextCursor) {
 
     /** Where a page starts: strictly after (older than) this time and id. */
     public record After(long millis, String id) {
+        /** The first page: before every row. */
+        public static final After START = new After(Long.MAX_VALUE, "");
+
         public String encode() {
             return millis + "_" + id;
         }

@@ -23,13 +23,10 @@ public final class StyleStore {
         return tx.one("SELECT " + COLUMNS + " FROM styles WHERE id = ?", StyleStore::style, id);
     }
 
-    /** The account's own styles and everyone's public ones, newest first, older than {@code after} when given. */
+    /** The account's own styles and everyone's public ones older than {@code after}, newest first. */
     public List<Style> listVisible(Tx tx, String accountId, Page.After after, int limit) throws SQLException {
-        return after == null
-                ? tx.list("SELECT " + COLUMNS + " FROM styles WHERE (account_id = ? OR public = 1) "
-                        + "ORDER BY created_at DESC, id DESC LIMIT ?", StyleStore::style, accountId, limit)
-                : tx.list("SELECT " + COLUMNS + " FROM styles WHERE (account_id = ? OR public = 1) AND (created_at, id) < (?, ?) "
-                        + "ORDER BY created_at DESC, id DESC LIMIT ?", StyleStore::style, accountId, after.millis(), after.id(), limit);
+        return tx.list("SELECT " + COLUMNS + " FROM styles WHERE (account_id = ? OR public = 1) AND (created_at, id) < (?, ?) "
+                + "ORDER BY created_at DESC, id DESC LIMIT ?", StyleStore::style, accountId, after.millis(), after.id(), limit);
     }
 
     public void update(Tx tx, Style s) throws SQLException {

@@ -76,10 +76,11 @@ public final class WebhookService {
     public Status redeliver(Job ended, String payload) {
         Status status = db.tx(tx -> {
             Optional<Delivery> d = store.findByJob(tx, ended.id());
+            long now = clock.millis();
             if (d.isEmpty()) enqueue(tx, ended, payload);
-            else store.redeliver(tx, d.get().id(), clock.millis(), clock.millis() + retry.giveUpAfter().toMillis());
-            Delivery now = store.findByJob(tx, ended.id()).orElseThrow();
-            return new Status(now, store.attempts(tx, now.id()));
+            else store.redeliver(tx, d.get().id(), now, now + retry.giveUpAfter().toMillis());
+            Delivery due = store.findByJob(tx, ended.id()).orElseThrow();
+            return new Status(due, store.attempts(tx, due.id()));
         });
         due.signal();
         return status;

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Assets over real multipart HTTP, with real image files made by the test. */
-class AssetsTest {
+public class AssetsTest {
     /** 8x6 red, lossless and lossy, made with libwebp's cwebp (WebP has no encoder in the JDK). */
     static final byte[] WEBP_LOSSLESS = Base64.getDecoder().decode("UklGRiIAAABXRUJQVlA4TBYAAAAvB0ABAAdQinKXov8BgCD8b5uI6H8I");
     static final byte[] WEBP_LOSSY = Base64.getDecoder().decode(
@@ -43,7 +43,8 @@ class AssetsTest {
         server.close();
     }
 
-    static byte[] image(String format, int w, int h, Color color) throws Exception {
+    /** A one-colour image of {@code w}x{@code h} in {@code format} (png, jpg), written by the JDK. */
+    public static byte[] image(String format, int w, int h, Color color) throws Exception {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.setRGB(x, y, color.getRGB());
         ByteArrayOutputStream out = new ByteArrayOutputStream();

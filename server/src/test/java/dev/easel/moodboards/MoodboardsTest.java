@@ -5,24 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.MutableClock;
 import dev.easel.TestServer;
+import dev.easel.assets.AssetsTest;
 import java.awt.Color;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.time.Instant;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Moodboards over real HTTP: from assets or URLs, owner only, and priced at $0.04 in a generation. */
 class MoodboardsTest {
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
     private TestServer server;
     private String alice, bob;
 
     @BeforeEach
     void start() {
-        server = TestServer.start(0, 0, new MutableClock(Instant.parse("2026-11-25T12:00:00Z")));
+        server = TestServer.start(0, 0, clock);
         alice = server.account("1", 5, 5);
         bob = server.account("1", 5, 5);
     }
@@ -33,11 +32,8 @@ class MoodboardsTest {
     }
 
     private String asset(String key, Color color) throws Exception {
-        BufferedImage img = new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB);
-        for (int i = 0; i < 16; i++) img.setRGB(i % 4, i / 4, color.getRGB());
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(img, "png", png);
-        return server.multipart(key, "/assets", Map.of(), "file", "c.png", "image/png", png.toByteArray()).json().get("id").asText();
+        byte[] png = AssetsTest.image("png", 4, 4, color);
+        return server.multipart(key, "/assets", Map.of(), "file", "c.png", "image/png", png).json().get("id").asText();
     }
 
     private TestServer.Response create(String key, String body) {
@@ -57,6 +53,7 @@ class MoodboardsTest {
         assertThat(id).matches("[0-9a-f-]{36}");
         assertThat(server.get(alice, "/moodboards/" + id).json()).isEqualTo(m);
 
+        clock.advance(java.time.Duration.ofMillis(1)); // newer: within one millisecond the order is by id
         JsonNode byUrl = create(alice, "{\"title\":\"Web\",\"image_urls\":[\"https://example.test/a.png\"]}").json();
         assertThat(byUrl.get("image_urls").get(0).asText()).isEqualTo("https://example.test/a.png");
         JsonNode list = server.get(alice, "/moodboards?limit=1").json();

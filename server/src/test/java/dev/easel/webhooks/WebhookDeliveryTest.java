@@ -66,7 +66,7 @@ class WebhookDeliveryTest {
         JsonNode h = hook(jobId);
         while (!done.test(h)) {
             if (Instant.now().isAfter(deadline)) throw new AssertionError("webhook of " + jobId + " stuck at " + h);
-            sleep(10);
+            TestServer.sleep(10);
             h = hook(jobId);
         }
         return h;
@@ -156,7 +156,7 @@ class WebhookDeliveryTest {
         assertThat(waits.get(1)).isBetween(10L, 20L);
         assertThat(waits.get(2)).isBetween(20L, 40L);
         clock.advance(Duration.ofDays(4));
-        sleep(700);
+        TestServer.sleep(700);
         assertThat(receiver.received).as("nothing after a success").hasSize(4);
     }
 
@@ -170,7 +170,7 @@ class WebhookDeliveryTest {
         assertThat(h.get("attempts").get(0).get("status_code").asInt()).isEqualTo(410);
         assertThat(h.get("next_attempt_at").isNull()).isTrue();
         clock.advance(Duration.ofDays(1));
-        sleep(700);
+        TestServer.sleep(700);
         assertThat(receiver.received).hasSize(1);
     }
 
@@ -183,7 +183,7 @@ class WebhookDeliveryTest {
         JsonNode h = awaitHook(id, attempts(1));
         assertThat(h.get("attempts").get(0).get("status_code").asInt()).isEqualTo(302);
         assertThat(h.get("status").asText()).as("a redirect is a failed attempt, retried later").isEqualTo("pending");
-        sleep(300);
+        TestServer.sleep(300);
         assertThat(receiver.at("/elsewhere")).isEmpty();
     }
 
@@ -214,7 +214,7 @@ class WebhookDeliveryTest {
         h = awaitHook(id, attempts(2));
         assertThat(h.get("status").asText()).isEqualTo("failed");
         clock.advance(Duration.ofDays(1));
-        sleep(700);
+        TestServer.sleep(700);
         assertThat(receiver.received).hasSize(2);
     }
 
@@ -387,14 +387,6 @@ class WebhookDeliveryTest {
                 }
             }
             return false;
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
