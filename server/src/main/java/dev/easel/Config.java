@@ -1,5 +1,6 @@
 package dev.easel;
 
+import dev.easel.net.AddressRange;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +15,7 @@ import java.util.function.Function;
  * {@code publicUrl} null means http://localhost:&lt;port&gt;; {@code adminToken} null means the one in the data dir.
  */
 public record Config(String host, int port, Path dataDir, int workers, long sketchStepMs, String publicUrl,
-                     Duration jobTimeout, Duration lease, String adminToken, boolean allowPrivateWebhooks,
+                     Duration jobTimeout, Duration lease, String adminToken, List<AddressRange> allowPrivateTargets,
                      int webhookConcurrency, Duration webhookTimeout) {
 
     /** @param isSwitch a true/false setting: the flag alone means true */
@@ -35,8 +36,9 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             new Option("--lease-s", "EASEL_LEASE_S", "30", "a job whose worker misses heartbeats this long is re-queued"),
             new Option("--webhook-concurrency", "EASEL_WEBHOOK_CONCURRENCY", "16", "webhook requests in flight at most"),
             new Option("--webhook-timeout-s", "EASEL_WEBHOOK_TIMEOUT_S", "15", "a webhook attempt without a response this long fails and is retried"),
-            new Option("--allow-private-webhooks", "EASEL_ALLOW_PRIVATE_WEBHOOKS", "false",
-                    "let webhooks reach loopback, private and link-local addresses (development and tests only)", true));
+            new Option("--allow-private-targets", "EASEL_ALLOW_PRIVATE_TARGETS", "false",
+                    "let webhooks and image references reach non-public addresses: true (all; development and tests only)"
+                            + " or a comma-separated list of CIDR blocks, e.g. 10.20.0.0/16", true));
 
     /** Parses {@code --flag value} / {@code --flag=value} arguments over environment variables over defaults. */
     public static Config parse(List<String> args, Map<String, String> env) {
@@ -63,9 +65,15 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         long lease = number(values, "--lease-s", 1L, 3_600L, Long::parseLong, problems);
         int webhookConcurrency = number(values, "--webhook-concurrency", 1, 1024, Integer::parseInt, problems);
         long webhookTimeout = number(values, "--webhook-timeout-s", 1L, 600L, Long::parseLong, problems);
-        String allowPrivate = values.get("--allow-private-webhooks").strip().toLowerCase(java.util.Locale.ROOT);
-        if (!allowPrivate.equals("true") && !allowPrivate.equals("false")) {
-            problems.add("--allow-private-webhooks must be true or false (got " + allowPrivate + ")");
+        List<AddressRange> privateTargets = List.of();
+        String allowPrivate = values.get("--allow-private-targets").strip().toLowerCase(java.util.Locale.ROOT);
+        if (allowPrivate.equals("true")) privateTargets = AddressRange.ALL;
+        else if (!allowPrivate.equals("false")) {
+            try {
+                privateTargets = AddressRange.parseList(allowPrivate);
+            } catch (IllegalArgumentException e) {
+                problems.add("--allow-private-targets must be true, false or a list of CIDR blocks: " + e.getMessage());
+            }
         }
         String publicUrl = values.get("--public-url");
         if (publicUrl.isBlank()) publicUrl = null; // http://localhost:<the port actually bound>
@@ -76,7 +84,7 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
                 Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
-                allowPrivate.equals("true"), webhookConcurrency, Duration.ofSeconds(webhookTimeout));
+                privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout));
     }
 
     private static <T extends Comparable<T>> T number(Map<String, String> values, String flag, T min, T max,

@@ -2,17 +2,20 @@ package dev.easel;
 
 import dev.easel.accounts.AccountService;
 import dev.easel.api.GenerateRequestParser;
-import dev.easel.assets.AssetService;
 import dev.easel.api.HttpApi;
 import dev.easel.api.Metrics;
 import dev.easel.api.Views;
+import dev.easel.assets.AssetService;
 import dev.easel.blobs.LocalBlobStore;
 import dev.easel.engine.Engine;
 import dev.easel.engine.sketch.SketchEngine;
 import dev.easel.jobs.JobEvents;
 import dev.easel.jobs.JobService;
+import dev.easel.jobs.SpecResolver;
 import dev.easel.jobs.WorkerPool;
 import dev.easel.moodboards.MoodboardService;
+import dev.easel.net.AddressGuard;
+import dev.easel.net.SafeHttpClient;
 import dev.easel.store.AccountStore;
 import dev.easel.store.AssetStore;
 import dev.easel.store.Database;
@@ -21,9 +24,7 @@ import dev.easel.store.MoodboardStore;
 import dev.easel.store.StyleStore;
 import dev.easel.store.WebhookStore;
 import dev.easel.styles.StyleService;
-import dev.easel.webhooks.AddressGuard;
 import dev.easel.webhooks.RetryPolicy;
-import dev.easel.webhooks.SafeHttpClient;
 import dev.easel.webhooks.WebhookDispatcher;
 import dev.easel.webhooks.WebhookService;
 import io.javalin.Javalin;
@@ -49,6 +50,7 @@ public final class Easel implements AutoCloseable {
 
     private final Database db;
     private final WorkerPool workers;
+    private final SafeHttpClient referenceHttp;
     private final WebhookDispatcher dispatcher;
     private final Javalin http;
     private final Engine engine;
@@ -58,10 +60,11 @@ public final class Easel implements AutoCloseable {
     private final AccountService accounts;
     private final JobService jobService;
 
-    private Easel(Database db, WorkerPool workers, WebhookDispatcher dispatcher, Javalin http, Engine engine, Path dataDir,
+    private Easel(Database db, WorkerPool workers, SafeHttpClient referenceHttp, WebhookDispatcher dispatcher, Javalin http, Engine engine, Path dataDir,
                   String publicUrl, String adminToken, AccountService accounts, JobService jobService) {
         this.db = db;
         this.workers = workers;
+        this.referenceHttp = referenceHttp;
         this.dispatcher = dispatcher;
         this.http = http;
         this.engine = engine;
@@ -98,12 +101,19 @@ public final class Easel implements AutoCloseable {
 
         Engine engine = new SketchEngine(config.sketchStepMs());
         Metrics metrics = new Metrics(() -> db.tx(jobStore::countByStatus), () -> db.tx(webhookStore::countPending));
-        WorkerPool workers = new WorkerPool(jobService, engine, blobs, clock, nodeId, config.workers(), metrics::rendered);
-
         AssetStore assetStore = new AssetStore();
         AssetService assets = new AssetService(db, assetStore, blobs, clock);
         StyleService styles = new StyleService(db, new StyleStore(), blobs, clock);
         MoodboardService moodboards = new MoodboardService(db, new MoodboardStore(), assetStore, clock);
+
+        if (!config.allowPrivateTargets().isEmpty()) {
+            log.warn("webhooks and image references may reach these non-public addresses allowed={}", config.allowPrivateTargets());
+        }
+        AddressGuard guard = new AddressGuard(config.allowPrivateTargets(), AddressGuard.SYSTEM_DNS);
+        // Two clients, so that a flood of webhooks never holds up the fetching of references, and back.
+        SafeHttpClient referenceHttp = new SafeHttpClient(guard, "easel-references", clock);
+        SpecResolver resolver = new SpecResolver(styles, moodboards, assets, blobs, referenceHttp);
+        WorkerPool workers = new WorkerPool(jobService, resolver, engine, blobs, clock, nodeId, config.workers(), metrics::rendered);
         GenerateRequestParser parser = new GenerateRequestParser(clock, styles::usable, moodboards::usable);
         HttpApi api = new HttpApi(accounts, jobService, webhooks, assets, styles, moodboards, parser, blobs, views, metrics, adminToken,
                 () -> db.ping() && engine.ready() && (config.workers() == 0 || workers.isRunning()));
@@ -111,15 +121,13 @@ public final class Easel implements AutoCloseable {
         if (publicUrl[0] == null) publicUrl[0] = "http://localhost:" + http.port();
 
         // Background parts start once the public URL is known: a job they end renders its webhook payload.
-        if (config.allowPrivateWebhooks()) log.warn("webhooks may reach private and loopback addresses (--allow-private-webhooks)");
-        SafeHttpClient webhookHttp = new SafeHttpClient(new AddressGuard(config.allowPrivateWebhooks(), AddressGuard.SYSTEM_DNS),
-                "easel-webhooks", clock);
+        SafeHttpClient webhookHttp = new SafeHttpClient(guard, "easel-webhooks", clock);
         WebhookDispatcher dispatcher = new WebhookDispatcher(db, webhookStore, webhooks, webhookHttp, events.webhooks, clock,
                 nodeId, webhookSettings, metrics::webhookAttempt);
         dispatcher.start();
         workers.start();
         log.info("easel listening url={} data_dir={} workers={} engine={}", publicUrl[0], dataDir, config.workers(), engine.name());
-        return new Easel(db, workers, dispatcher, http, engine, dataDir, publicUrl[0], adminToken, accounts, jobService);
+        return new Easel(db, workers, referenceHttp, dispatcher, http, engine, dataDir, publicUrl[0], adminToken, accounts, jobService);
     }
 
     /** On the first start of an empty data dir: a {@code dev} account with 10 USD, its key in a file. */
@@ -160,6 +168,7 @@ public final class Easel implements AutoCloseable {
     public void close() {
         http.stop();
         workers.close();
+        referenceHttp.close();
         dispatcher.close();
         engine.close();
         db.close();

@@ -66,11 +66,11 @@ class RestartTest {
     void aKilledServerDeliversEveryWebhookAfterItsRestart() throws Exception {
         Path dataDir = Files.createTempDirectory("easel-restart-hooks-");
         int port = freePort();
-        List<String> flags = List.of("--sketch-step-ms", "0", "--allow-private-webhooks", "--webhook-concurrency", "1");
+        List<String> flags = List.of("--sketch-step-ms", "0", "--allow-private-targets", "--webhook-concurrency", "1");
         Process first = startProcess(dataDir, port, flags);
         Process second = null;
-        try (WebhookReceiver receiver = new WebhookReceiver()) {
-            receiver.reply = r -> WebhookReceiver.Reply.HANG;
+        try (RemoteSite receiver = new RemoteSite()) {
+            receiver.reply = r -> RemoteSite.Reply.HANG;
             Client c = new Client(port);
             c.awaitUp();
             String key = Files.readString(dataDir.resolve("dev-api-key")).strip();
@@ -85,7 +85,7 @@ class RestartTest {
             receiver.await(r -> r.size() == 1); // one attempt hangs; the other two wait for its slot
             first.destroyForcibly().waitFor();
 
-            receiver.reply = r -> WebhookReceiver.Reply.status(200);
+            receiver.reply = r -> RemoteSite.Reply.status(200);
             second = startProcess(dataDir, port, flags);
             c.awaitUp();
             for (String id : ids) {

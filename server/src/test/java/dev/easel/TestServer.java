@@ -44,7 +44,7 @@ public final class TestServer extends ApiClient implements AutoCloseable {
                                    String... moreFlags) {
         List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", dataDir.toString(), "--workers",
                 Integer.toString(workers), "--sketch-step-ms", Long.toString(stepMs), "--job-timeout-s",
-                Long.toString(jobTimeout.toSeconds()), "--allow-private-webhooks"));
+                Long.toString(jobTimeout.toSeconds()), "--allow-private-targets"));
         args.addAll(List.of(moreFlags));
         return new TestServer(Easel.start(Config.parse(args, Map.of()), clock), dataDir, clock);
     }

@@ -49,7 +49,7 @@ public final class ApiBench {
         sketch();
 
         Config config = Config.parse(List.of("--port", "0", "--data-dir", Files.createTempDirectory("easel-bench-").toString(),
-                "--workers", Integer.toString(workers), "--allow-private-webhooks", "--webhook-concurrency", webhookConcurrency),
+                "--workers", Integer.toString(workers), "--allow-private-targets", "--webhook-concurrency", webhookConcurrency),
                 Map.of());
         try (Easel easel = Easel.start(config, Clock.systemUTC())) {
             String key = easel.accounts().create("bench", 1_000_000_000_000L, 1_000_000, 1_000_000).apiKey();

@@ -33,6 +33,7 @@ public final class WorkerPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
 
     private final JobService jobs;
+    private final SpecResolver resolver;
     private final Engine engine;
     private final BlobStore blobs;
     private final Clock clock;
@@ -49,9 +50,10 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean stopping;
 
     /** @param renderNanos told how long each successful render took, for metrics */
-    public WorkerPool(JobService jobs, Engine engine, BlobStore blobs, Clock clock, String nodeId, int workers,
+    public WorkerPool(JobService jobs, SpecResolver resolver, Engine engine, BlobStore blobs, Clock clock, String nodeId, int workers,
                       Consumer<Long> renderNanos) {
         this.jobs = jobs;
+        this.resolver = resolver;
         this.engine = engine;
         this.blobs = blobs;
         this.clock = clock;
@@ -107,9 +109,7 @@ public final class WorkerPool implements AutoCloseable {
             GenerateRequest req = job.request();
             String prompt = PromptExpander.expand(req.prompt(), req.creativity(), req.seed());
             if (!jobs.progress(job, JobStatus.PROCESSING, null, null, null)) return;
-            RenderSpec spec = new RenderSpec(req.aspectRatio().width, req.aspectRatio().height, req.seed(), prompt,
-                    req.intensity(), req.complexity(),
-                    req.styles().stream().map(s -> new RenderSpec.Style(s.id(), s.strength())).toList());
+            RenderSpec spec = resolver.resolve(job, prompt);
             RenderedImage image = engine.render(spec, new JobProgress(job));
             String key = ApiKeys.randomToken();
             blobs.put(key, image.png());
@@ -118,6 +118,9 @@ public final class WorkerPool implements AutoCloseable {
             } else {
                 blobs.delete(key); // the claim ended while we rendered: nobody will point at this image
             }
+        } catch (SpecResolver.ReferenceUnavailable e) {
+            log.info("reference unavailable: {}", e.getMessage());
+            jobs.fail(job, "reference_unavailable", e.getMessage());
         } catch (RenderStopped stopped) {
             if (stopped.reason().equals("timeout")) {
                 jobs.fail(job, "timeout", "the job ran longer than the limit of " + jobs.settings().timeout().toSeconds() + " s");

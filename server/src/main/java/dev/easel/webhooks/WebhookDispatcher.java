@@ -1,11 +1,12 @@
 package dev.easel.webhooks;
 
 import dev.easel.jobs.Signal;
+import dev.easel.net.SafeHttpClient;
+import dev.easel.net.SafeHttpClient.Outcome;
 import dev.easel.store.Database;
 import dev.easel.store.WebhookStore;
 import dev.easel.webhooks.Delivery.Attempt;
 import dev.easel.webhooks.Delivery.State;
-import dev.easel.webhooks.SafeHttpClient.Outcome;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -10,7 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.MutableClock;
 import dev.easel.TestServer;
-import dev.easel.WebhookReceiver;
+import dev.easel.RemoteSite;
 import java.net.URI;
 import java.time.Instant;
 import java.util.Map;
@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * No prompt, no API key, no image token, no webhook secret and no webhook URL path (it may carry the
- * receiver's own token) in the log at INFO; a request id on every request line.
+ * No prompt, no API key, no image token, no webhook secret and no path of a webhook or reference URL
+ * (it may carry its site's own token) in the log at INFO; a request id on every request line.
  */
 class LogHygieneTest {
     @Test
@@ -33,7 +33,7 @@ class LogHygieneTest {
         root.addAppender(captured);
         access.setLevel(Level.INFO);
         try (TestServer server = TestServer.start(1, 0, new MutableClock(Instant.parse("2026-11-25T12:00:00Z")));
-             WebhookReceiver receiver = new WebhookReceiver()) {
+             RemoteSite receiver = new RemoteSite()) {
             String key = server.account("1", 2, 2);
             String prompt = "zebra-secret-prompt-7731";
             JsonNode job = server.generate(key, "{\"prompt\":\"" + prompt + "\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\"}").json();
@@ -46,6 +46,10 @@ class LogHygieneTest {
                     Map.of("Authorization", "Bearer " + key, "X-Webhook-URL", receiver.url("/in/" + hookToken + "?sig=" + hookToken)));
             receiver.await(r -> r.size() == 1);
             String secret = server.get(key, "/account/webhook-secret").json().get("secret").asText();
+            String refToken = "ref-token-8842"; // the receiver answers "ok", which is no image: the job fails
+            JsonNode ref = server.generate(key, "{\"prompt\":\"x\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\","
+                    + "\"image_style_references\":[{\"url\":\"" + receiver.url("/ref/" + refToken + ".png?sig=" + refToken) + "\"}]}").json();
+            server.awaitStatus(key, ref.get("job_id").asText(), "failed");
             TestServer.sleep(200); // the attempt's log line follows the response
 
             String token = image.substring("/images/".length(), image.length() - 4);
@@ -53,10 +57,12 @@ class LogHygieneTest {
             for (ILoggingEvent e : captured.list) {
                 if (!e.getLevel().isGreaterOrEqual(Level.INFO)) continue;
                 String line = e.getFormattedMessage() + " " + e.getMDCPropertyMap();
-                assertThat(line).doesNotContain(prompt).doesNotContain(key).doesNotContain(token).doesNotContain(hookToken)
+                assertThat(line).doesNotContain(prompt).doesNotContain(key).doesNotContain(token).doesNotContain(hookToken).doesNotContain(refToken)
                         .doesNotContain(secret.substring("whsec_".length()));
             }
             assertThat(captured.list).anySatisfy(e -> assertThat(e.getFormattedMessage()).startsWith("webhook attempt host=127.0.0.1"));
+            assertThat(captured.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                    .startsWith("reference unavailable: image_style_references[0] from 127.0.0.1 is not a usable image"));
             assertThat(captured.list.stream().filter(e -> e.getLoggerName().equals("easel.access")))
                     .allSatisfy(e -> assertThat(e.getMDCPropertyMap()).containsKey("request_id"));
         } finally {

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class SketchEngineTest {
+public class SketchEngineTest {
     static final SketchEngine ENGINE = new SketchEngine(0);
     static final RenderSpec BASE = new RenderSpec(1024, 1024, 42, "an igloo village", 0, 0, List.of());
 
@@ -103,6 +103,106 @@ class SketchEngineTest {
             n++;
         }
         return n == 0 ? 0 : sum / n;
+    }
+
+    /** Rows from dark red at the top to light red at the bottom: several reds, as a real photo has. */
+    static RenderSpec.Pixels reds(int w, int h) {
+        int[] argb = new int[w * h];
+        for (int y = 0; y < h; y++) {
+            double t = (double) y / (h - 1);
+            int r = (int) (70 + 185 * t), gb = (int) (10 + 110 * t);
+            for (int x = 0; x < w; x++) argb[y * w + x] = 0xff000000 | r << 16 | gb << 8 | gb;
+        }
+        return new RenderSpec.Pixels(w, h, argb);
+    }
+
+    static RenderSpec.Pixels solid(int w, int h, int rgb) {
+        int[] argb = new int[w * h];
+        Arrays.fill(argb, 0xff000000 | rgb);
+        return new RenderSpec.Pixels(w, h, argb);
+    }
+
+    static RenderSpec withReferences(List<RenderSpec.ImageReference> refs, List<RenderSpec.MoodboardImages> boards) {
+        return new RenderSpec(BASE.width(), BASE.height(), BASE.seed(), BASE.prompt(), 0, 0, List.of(), refs, boards);
+    }
+
+    /**
+     * The picture's mean colour direction as a hue angle in degrees (0 red, 120 green, 240 blue): the
+     * mean of each pixel's opponent-colour vector (r - (g + b) / 2, (g - b) * sqrt(3) / 2).
+     */
+    public static double meanHue(int[] px) {
+        double x = 0, y = 0;
+        for (int p : px) {
+            double r = (p >> 16 & 0xff) / 255.0, g = (p >> 8 & 0xff) / 255.0, b = (p & 0xff) / 255.0;
+            x += r - (g + b) / 2;
+            y += (g - b) * Math.sqrt(3) / 2;
+        }
+        return (Math.toDegrees(Math.atan2(y, x)) + 360) % 360;
+    }
+
+    public static double hueDistance(double a, double b) {
+        double d = Math.abs(a - b) % 360;
+        return Math.min(d, 360 - d);
+    }
+
+    /** The measure: as a red reference's strength goes 0 to 1, the mean hue closes in on red, step by step. */
+    @Test
+    void aRedReferencePullsTheMeanHueTowardRedAsStrengthGrows() throws Exception {
+        double[] strengths = {0, 0.25, 0.5, 0.75, 1};
+        double[] distance = new double[strengths.length];
+        for (int k = 0; k < strengths.length; k++) {
+            RenderSpec spec = withReferences(List.of(new RenderSpec.ImageReference(reds(64, 64), strengths[k])), List.of());
+            distance[k] = hueDistance(meanHue(pixels(render(spec))), 0);
+        }
+        assertThat(distance[0]).as("the prompt's own palette is far from red").isGreaterThan(60);
+        for (int k = 1; k < strengths.length; k++) {
+            assertThat(distance[k]).as("strength " + strengths[k] + " is closer to red than " + strengths[k - 1]).isLessThan(distance[k - 1]);
+        }
+        assertThat(distance[4]).as("at strength 1 the palette is the reference's").isLessThan(5);
+    }
+
+    @Test
+    void aReferenceAtStrengthZeroLeavesThePixelsAlone() throws Exception {
+        RenderSpec zero = withReferences(List.of(new RenderSpec.ImageReference(reds(64, 64), 0)),
+                List.of(new RenderSpec.MoodboardImages(List.of(solid(8, 8, 0x0000ff)), 0)));
+        assertThat(Arrays.equals(pixels(render(zero)), pixels(render(BASE)))).isTrue();
+    }
+
+    /** A moodboard's images together pull the palette, more at a higher strength; fully transparent pixels give nothing. */
+    @Test
+    void aMoodboardPullsThePaletteTowardItsImages() throws Exception {
+        int[] transparent = new int[16];
+        List<RenderSpec.Pixels> blues = List.of(solid(32, 32, 0x1030c0), solid(48, 16, 0x4060ff), solid(20, 20, 0x000060),
+                new RenderSpec.Pixels(4, 4, transparent));
+        double before = hueDistance(meanHue(pixels(render(BASE))), 240);
+        double atDefault = hueDistance(meanHue(pixels(render(withReferences(List.of(),
+                List.of(new RenderSpec.MoodboardImages(blues, 0.23)))))), 240);
+        double atOne = hueDistance(meanHue(pixels(render(withReferences(List.of(),
+                List.of(new RenderSpec.MoodboardImages(blues, 1)))))), 240);
+        assertThat(atDefault).isLessThan(before);
+        assertThat(atOne).isLessThan(atDefault).isLessThan(10);
+    }
+
+    static RenderSpec.Style lora(String id, double strength, byte[] file) {
+        return new RenderSpec.Style(id, strength, new RenderSpec.Lora("kohya", 4, () -> new ByteArrayInputStream(file)));
+    }
+
+    static RenderSpec styled(RenderSpec.Style style) {
+        return new RenderSpec(BASE.width(), BASE.height(), BASE.seed(), BASE.prompt(), 0, 0, List.of(style));
+    }
+
+    /** An uploaded LoRA's look follows from its file: the same file under two ids looks the same, another file not. */
+    @Test
+    void anUploadedLorasLookFollowsItsFileAndItsStrength() throws Exception {
+        byte[] one = "one LoRA file".getBytes(), other = "another LoRA file".getBytes();
+        int[] a = pixels(render(styled(lora("3f1c2b9e-0000-4000-8000-000000000001", 1, one))));
+        assertThat(Arrays.equals(pixels(render(styled(lora("3f1c2b9e-0000-4000-8000-000000000002", 1, one)))), a)).isTrue();
+        assertThat(Arrays.equals(pixels(render(styled(lora("3f1c2b9e-0000-4000-8000-000000000001", 1, other)))), a)).isFalse();
+        int[] base = pixels(render(BASE));
+        double up = meanHueShift(base, a);
+        double down = meanHueShift(base, pixels(render(styled(lora("x", -1, one)))));
+        assertThat(Math.abs(up)).isGreaterThan(3);
+        assertThat(Math.signum(down)).isEqualTo(-Math.signum(up));
     }
 
     @Test

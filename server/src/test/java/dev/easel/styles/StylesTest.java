@@ -13,12 +13,13 @@ import org.junit.jupiter.api.Test;
 
 /** LoRA styles over real multipart HTTP: upload, list, get, patch, delete, and use in a generation. */
 class StylesTest {
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
     private TestServer server;
     private String alice, bob;
 
     @BeforeEach
     void start() {
-        server = TestServer.start(0, 0, new MutableClock(Instant.parse("2026-11-25T12:00:00Z")));
+        server = TestServer.start(0, 0, clock);
         alice = server.account("1", 5, 5);
         bob = server.account("1", 5, 5);
     }
@@ -109,5 +110,32 @@ class StylesTest {
         assertThat(deleted.json().get("success").asBoolean()).isTrue();
         assertThat(server.get(alice, "/styles/" + id).status()).isEqualTo(404);
         assertThat(generateWith(alice, id).status()).isEqualTo(400);
+    }
+
+    /**
+     * The worker opens the LoRA file when the job runs. A style deleted, or made private, between
+     * submission and run fails its job with reference_unavailable, and the price is released.
+     */
+    @Test
+    void aStyleThatGoesAwayBeforeTheJobRunsFailsItAndReleasesThePrice() {
+        String kept = upload(alice, new SafetensorsWriter().kohyaLayer("lora_unet_a", 4, 16, 16).bytes(), "Kept").json().get("id").asText();
+        String gone = upload(alice, new SafetensorsWriter().kohyaLayer("lora_unet_b", 4, 16, 16).bytes(), "Gone").json().get("id").asText();
+        String hidden = upload(alice, new SafetensorsWriter().kohyaLayer("lora_unet_c", 4, 16, 16).bytes(), "Hidden").json().get("id").asText();
+        server.send("PATCH", "/styles/" + hidden, "{\"public\":true}", Map.of("Authorization", "Bearer " + alice));
+        String ok = generateWith(alice, kept).json().get("job_id").asText();
+        String orphan = generateWith(alice, gone).json().get("job_id").asText();
+        String borrowed = generateWith(bob, hidden).json().get("job_id").asText();
+        server.delete(alice, "/styles/" + gone);
+        server.send("PATCH", "/styles/" + hidden, "{\"public\":false}", Map.of("Authorization", "Bearer " + alice));
+
+        server.close(); // the same data, now with a worker
+        server = TestServer.start(server.dataDir, 1, 0, clock, java.time.Duration.ofMinutes(10));
+        assertThat(server.awaitStatus(alice, ok, "completed").at("/result/prompt").asText()).startsWith("a fox");
+        JsonNode failed = server.awaitStatus(alice, orphan, "failed");
+        assertThat(failed.at("/error/code").asText()).isEqualTo("reference_unavailable");
+        assertThat(failed.at("/error/message").asText()).isEqualTo("style " + gone + " was deleted or made private after the job was submitted");
+        assertThat(server.awaitStatus(bob, borrowed, "failed").at("/error/code").asText()).isEqualTo("reference_unavailable");
+        assertThat(server.get(alice, "/account").json().get("balance_usd").decimalValue()).isEqualByComparingTo("0.97");
+        assertThat(server.get(bob, "/account").json().get("balance_usd").decimalValue()).isEqualByComparingTo("1");
     }
 }

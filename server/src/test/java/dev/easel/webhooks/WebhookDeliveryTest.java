@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.ApiClient;
 import dev.easel.MutableClock;
 import dev.easel.TestServer;
-import dev.easel.WebhookReceiver;
-import dev.easel.WebhookReceiver.Received;
-import dev.easel.WebhookReceiver.Reply;
+import dev.easel.RemoteSite;
+import dev.easel.RemoteSite.Received;
+import dev.easel.RemoteSite.Reply;
 import dev.easel.jobs.Job;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class WebhookDeliveryTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
-    private final WebhookReceiver receiver = new WebhookReceiver();
+    private final RemoteSite receiver = new RemoteSite();
     private TestServer server;
     private String key;
 
@@ -285,7 +285,7 @@ class WebhookDeliveryTest {
 
     @Test
     void withoutTheOperatorsSettingAPrivateAddressIsRefused() throws Exception {
-        start(0, "--allow-private-webhooks=false");
+        start(0, "--allow-private-targets=false");
         String id = submit(receiver.url("/hook"));
         server.delete(key, "/jobs/" + id);
         JsonNode h = awaitHook(id, x -> x.get("status").asText().equals("failed"));
@@ -348,7 +348,7 @@ class WebhookDeliveryTest {
     @Test
     void anHttpsReceiverMustHaveATrustedCertificate() throws Exception {
         start(0);
-        try (WebhookReceiver tls = WebhookReceiver.https(Files.createTempDirectory("easel-tls-"))) {
+        try (RemoteSite tls = RemoteSite.https(Files.createTempDirectory("easel-tls-"))) {
             String id = submit(tls.url("/hook"));
             assertThat(tls.url("/hook")).startsWith("https://");
             server.delete(key, "/jobs/" + id);

@@ -5,8 +5,13 @@ import dev.easel.engine.Progress;
 import dev.easel.engine.RenderSpec;
 import dev.easel.engine.RenderedImage;
 import dev.easel.engine.png.PngEncoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
@@ -16,8 +21,9 @@ import java.util.stream.Collectors;
  * that easel runs anywhere without weights or a GPU, for development, client CI and demos.
  *
  * <p>Every field shows: the prompt picks the palette, the seed lays out the composition, intensity
- * drives saturation and contrast, complexity the number and size of shapes, and each style id a
- * visible filter scaled by its strength. The same spec always gives the same PNG bytes (only
+ * drives saturation and contrast, complexity the number and size of shapes, each style a visible
+ * filter scaled by its strength (an uploaded LoRA's filter follows from its file), and reference
+ * images and moodboards pull the palette toward their dominant colours ({@link ReferencePalette}). The same spec always gives the same PNG bytes (only
  * IEEE-exact arithmetic and StrictMath, seeded SplittableRandom). It works in {@link #STEPS} steps:
  * background, six layers of shapes, finishing; a quarter-size preview follows step 4.
  */
@@ -48,7 +54,9 @@ public final class SketchEngine implements Engine {
     public RenderedImage render(RenderSpec spec, Progress progress) throws InterruptedException {
         Canvas canvas = new Canvas(spec.width(), spec.height());
         SplittableRandom layout = new SplittableRandom(spec.seed());
-        float[][] palette = palette(spec.prompt());
+        float[][] palette = ReferencePalette.pull(palette(spec.prompt()), spec);
+        List<String> filters = new ArrayList<>();
+        for (RenderSpec.Style style : spec.styles()) filters.add(style.lora() == null ? style.id() : loraKey(style.lora()));
         double complexity = spec.complexity() / 100.0;
         int shapeCount = (int) Math.round(14 * StrictMath.pow(2, 2 * complexity));
         double sizeScale = StrictMath.pow(2, -0.8 * complexity);
@@ -62,7 +70,7 @@ public final class SketchEngine implements Engine {
                 for (int i = from; i < to; i++) shape(canvas, layout, palette, sizeScale);
             } else {
                 Filters.intensity(canvas, spec.intensity() / 100.0);
-                for (RenderSpec.Style style : spec.styles()) Filters.apply(canvas, style.id(), style.strength(), spec.seed());
+                for (int i = 0; i < filters.size(); i++) Filters.apply(canvas, filters.get(i), spec.styles().get(i).strength(), spec.seed());
             }
             if (stepMillis > 0) Thread.sleep(stepMillis);
             if (Thread.interrupted()) throw new InterruptedException();
@@ -82,8 +90,21 @@ public final class SketchEngine implements Engine {
         text.put("Prompt", spec.prompt());
         text.put("Parameters", "seed=" + spec.seed() + "; size=" + spec.width() + "x" + spec.height()
                 + "; intensity=" + spec.intensity() + "; complexity=" + spec.complexity() + "; styles="
-                + spec.styles().stream().map(s -> s.id() + ":" + s.strength()).collect(Collectors.joining(",")));
+                + spec.styles().stream().map(s -> s.id() + ":" + s.strength()).collect(Collectors.joining(","))
+                + "; image_style_references=" + spec.imageStyleReferences().size() + "; moodboards=" + spec.moodboards().size());
         return text;
+    }
+
+    /**
+     * What an uploaded LoRA's filter is keyed by: its content (the first 64 KiB: the safetensors header
+     * and the start of the weights), not its id, so that the same file looks the same under any id.
+     */
+    private static String loraKey(RenderSpec.Lora lora) {
+        try (InputStream in = lora.weights().get()) {
+            return "lora:" + Long.toHexString(fnv64(in.readNBytes(64 * 1024)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the LoRA file", e);
+        }
     }
 
     /** Five colours from the prompt: a base hue and a harmony scheme, both hashed from its text. */
@@ -181,8 +202,12 @@ public final class SketchEngine implements Engine {
     }
 
     static long fnv64(String s) {
+        return fnv64(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static long fnv64(byte[] bytes) {
         long h = 0xcbf29ce484222325L;
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+        for (byte b : bytes) {
             h ^= b & 0xff;
             h *= 0x100000001b3L;
         }

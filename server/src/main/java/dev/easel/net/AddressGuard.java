@@ -1,4 +1,4 @@
-package dev.easel.webhooks;
+package dev.easel.net;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The SSRF guard: decides which addresses easel may open on a user's behalf (webhooks, and later
- * image references). A host name is resolved once, here; every address it resolves to must be a
+ * The SSRF guard: decides which addresses easel may open on a user's behalf (webhooks and image
+ * references). A host name is resolved once, here; every address it resolves to must be a
  * public unicast address, and the caller connects to exactly those addresses, so that a second DNS
  * answer cannot point the connection somewhere else.
  */
@@ -30,12 +30,15 @@ public final class AddressGuard {
 
     private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
 
-    private final boolean allowPrivate;
+    private final List<AddressRange> allowed;
     private final Resolver resolver;
 
-    /** @param allowPrivate the operator's setting that allows every address (for development and tests) */
-    public AddressGuard(boolean allowPrivate, Resolver resolver) {
-        this.allowPrivate = allowPrivate;
+    /**
+     * @param allowed the operator's exceptions: non-public addresses that may be reached all the same
+     *                ({@link AddressRange#ALL} for development and tests, none by default)
+     */
+    public AddressGuard(List<AddressRange> allowed, Resolver resolver) {
+        this.allowed = List.copyOf(allowed);
         this.resolver = resolver;
     }
 
@@ -46,9 +49,9 @@ public final class AddressGuard {
         boolean literal = IP_LITERAL.matcher(h).matches();
         List<InetAddress> addresses = literal ? List.of(InetAddress.getByName(h)) : resolver.resolve(h);
         if (addresses.isEmpty()) throw new UnknownHostException(h + " has no address");
-        if (allowPrivate) return addresses;
         for (InetAddress a : addresses) {
             String why = forbidden(a);
+            if (why != null && allowed.stream().anyMatch(r -> r.contains(a))) continue;
             if (why != null) {
                 throw new Refused(literal ? h + " is a " + why + " address"
                         : h + " resolves to " + a.getHostAddress() + ", a " + why + " address");

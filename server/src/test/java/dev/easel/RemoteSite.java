@@ -27,10 +27,11 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * A real HTTP server on a free port that plays a webhook receiver: it records every request and
- * answers what {@link #reply} says (a status with headers, after a pause, or never).
+ * A real HTTP server on a free port that plays someone else's site, a webhook receiver or an image
+ * host: it records every request and answers what {@link #reply} says (a status with headers and a
+ * body, after a pause, or never).
  */
-public final class WebhookReceiver implements AutoCloseable {
+public final class RemoteSite implements AutoCloseable {
     /** One request as it arrived; header names in lower case. */
     public record Received(String path, Map<String, List<String>> headers, byte[] body) {
         public String header(String name) {
@@ -43,10 +44,30 @@ public final class WebhookReceiver implements AutoCloseable {
         }
     }
 
-    /** What to answer: {@code status} with {@code headers} after {@code pauseMillis}; {@code hang} never answers. */
-    public record Reply(int status, Map<String, String> headers, long pauseMillis, boolean hang) {
+    /**
+     * What to answer: {@code status} with {@code headers} after {@code pauseMillis}, and {@code body}
+     * ({@link #replyBody} when null), chunked (no Content-Length) when {@code chunked}; {@code hang} never answers.
+     */
+    public record Reply(int status, Map<String, String> headers, long pauseMillis, boolean hang, byte[] body, boolean chunked) {
+        public Reply(int status, Map<String, String> headers, long pauseMillis, boolean hang) {
+            this(status, headers, pauseMillis, hang, null, false);
+        }
+
         public static Reply status(int status) {
             return new Reply(status, Map.of(), 0, false);
+        }
+
+        /** A 200 with this body and Content-Type. */
+        public static Reply content(String contentType, byte[] body) {
+            return new Reply(200, Map.of("Content-Type", contentType), 0, false, body, false);
+        }
+
+        public static Reply redirect(int status, String location) {
+            return new Reply(status, Map.of("Location", location), 0, false);
+        }
+
+        public Reply withoutLength() {
+            return new Reply(status, headers, pauseMillis, hang, body, true);
         }
 
         public static final Reply HANG = new Reply(0, Map.of(), 0, true);
@@ -62,11 +83,11 @@ public final class WebhookReceiver implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final HttpServer server;
 
-    public WebhookReceiver() {
+    public RemoteSite() {
         this(0);
     }
 
-    public WebhookReceiver(int port) {
+    public RemoteSite(int port) {
         this(create(port));
     }
 
@@ -82,7 +103,7 @@ public final class WebhookReceiver implements AutoCloseable {
      * A receiver over HTTPS with a self-signed certificate (made by the JDK's keytool in {@code dir}),
      * which no client should trust.
      */
-    public static WebhookReceiver https(Path dir) throws Exception {
+    public static RemoteSite https(Path dir) throws Exception {
         Path store = dir.resolve("receiver.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Process p = new ProcessBuilder(keytool, "-genkeypair", "-keyalg", "EC", "-alias", "receiver", "-dname", "CN=127.0.0.1",
@@ -100,10 +121,10 @@ public final class WebhookReceiver implements AutoCloseable {
         ssl.init(kmf.getKeyManagers(), null, null);
         HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 100);
         server.setHttpsConfigurator(new HttpsConfigurator(ssl));
-        return new WebhookReceiver(server);
+        return new RemoteSite(server);
     }
 
-    private WebhookReceiver(HttpServer server) {
+    private RemoteSite(HttpServer server) {
         this.server = server;
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
@@ -129,8 +150,8 @@ public final class WebhookReceiver implements AutoCloseable {
             }
             if (reply.pauseMillis() > 0) Thread.sleep(reply.pauseMillis());
             reply.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
-            byte[] body = replyBody;
-            ex.sendResponseHeaders(reply.status(), body.length);
+            byte[] body = reply.body() != null ? reply.body() : replyBody;
+            ex.sendResponseHeaders(reply.status(), reply.chunked() ? 0 : body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);
             }

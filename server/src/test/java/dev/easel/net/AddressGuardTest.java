@@ -1,4 +1,4 @@
-package dev.easel.webhooks;
+package dev.easel.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -31,7 +31,7 @@ class AddressGuardTest {
         return out;
     };
 
-    private final AddressGuard guard = new AddressGuard(false, TABLE);
+    private final AddressGuard guard = new AddressGuard(List.of(), TABLE);
 
     @ParameterizedTest
     @ValueSource(strings = {"127.0.0.1", "127.8.9.10", "::1", "[::1]", "10.0.0.1", "10.255.255.255", "172.16.0.1",
@@ -78,8 +78,41 @@ class AddressGuardTest {
 
     @Test
     void theOperatorsSettingAllowsPrivateTargets() throws Exception {
-        AddressGuard open = new AddressGuard(true, TABLE);
+        AddressGuard open = new AddressGuard(AddressRange.ALL, TABLE);
         assertThat(open.resolve("127.0.0.1")).hasSize(1);
         assertThat(open.resolve("metadata.example.test")).extracting(InetAddress::getHostAddress).containsExactly("169.254.169.254");
+    }
+
+    @Test
+    void anAllowListOpensOnlyItsOwnRanges() throws Exception {
+        AddressGuard some = new AddressGuard(AddressRange.parseList("10.1.0.0/16, fd00:1::/32,127.0.0.1"), TABLE);
+        assertThat(some.resolve("10.1.200.3")).hasSize(1);
+        assertThat(some.resolve("fd00:1:2::3")).hasSize(1);
+        assertThat(some.resolve("127.0.0.1")).hasSize(1);
+        assertThatThrownBy(() -> some.resolve("10.2.0.1")).isInstanceOf(AddressGuard.Refused.class);
+        assertThatThrownBy(() -> some.resolve("127.0.0.2")).isInstanceOf(AddressGuard.Refused.class);
+        assertThatThrownBy(() -> some.resolve("fd00:2::1")).isInstanceOf(AddressGuard.Refused.class);
+        assertThatThrownBy(() -> some.resolve("169.254.169.254")).hasMessageContaining("cloud metadata");
+    }
+
+    @Test
+    void rangesAreIpLiteralsWithAValidPrefix() {
+        assertThat(AddressRange.parse("192.168.7.9/24").contains(literal("192.168.7.200"))).isTrue();
+        assertThat(AddressRange.parse("192.168.7.9/24").contains(literal("192.168.8.1"))).isFalse();
+        assertThat(AddressRange.parse("10.0.0.0/9").contains(literal("10.127.255.255"))).isTrue();
+        assertThat(AddressRange.parse("10.0.0.0/9").contains(literal("10.128.0.0"))).isFalse();
+        assertThat(AddressRange.parse("::/0").contains(literal("10.0.0.1"))).as("no IPv4 in an IPv6 range").isFalse();
+        assertThat(AddressRange.parseList(" ")).isEmpty();
+        assertThatThrownBy(() -> AddressRange.parse("intranet.example")).hasMessageContaining("not an IP address");
+        assertThatThrownBy(() -> AddressRange.parse("10.0.0.0/33")).hasMessageContaining("0..32");
+        assertThatThrownBy(() -> AddressRange.parse("10.0.0.0/x")).hasMessageContaining("prefix");
+    }
+
+    private static InetAddress literal(String ip) {
+        try {
+            return InetAddress.getByName(ip);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
