@@ -31,7 +31,8 @@ import java.util.regex.Pattern;
 
 /**
  * A by-hand benchmark (not run by CI): POST and GET latency and throughput at N concurrent clients
- * against a real easel on loopback, the sketch engine's time per 1K image, and webhook delivery:
+ * against a real easel on loopback, the sketch engine's time per 1K image (also with references and a
+ * moodboard), fetching and decoding one reference, and webhook delivery:
  * throughput and the delay from a job's end (its DELETE answered) to the receiver getting the POST.
  *
  * <pre>bench/run [clients=50] [requests=4000] [workers=0] [webhook concurrency=16]</pre>
@@ -47,6 +48,7 @@ public final class ApiBench {
         System.out.printf("machine: %d cores, java %s%n", Runtime.getRuntime().availableProcessors(), Runtime.version());
 
         sketch();
+        references();
 
         Config config = Config.parse(List.of("--port", "0", "--data-dir", Files.createTempDirectory("easel-bench-").toString(),
                 "--workers", Integer.toString(workers), "--allow-private-targets", "--webhook-concurrency", webhookConcurrency),
@@ -132,6 +134,69 @@ public final class ApiBench {
             System.out.printf("sketch engine %s (%dx%d): p50 %.1f ms, p99 %.1f ms per image (incl. preview and PNG), %d KB avg%n",
                     aspect.wire, aspect.width, aspect.height, nanos[nanos.length / 2] / 1e6, nanos[nanos.length - 1] / 1e6,
                     bytes / nanos.length / 1024);
+        }
+    }
+
+    /**
+     * What references cost: the sketch engine with one reference and with a 50-image moodboard (the
+     * k-means), and one reference fetched over loopback through the guarded client and decoded.
+     */
+    private static void references() throws Exception {
+        SketchEngine engine = new SketchEngine(0);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        java.util.function.Supplier<RenderSpec.Pixels> photo = () -> {
+            int[] argb = new int[512 * 384];
+            for (int i = 0; i < argb.length; i++) argb[i] = 0xff000000 | random.nextInt(1 << 24);
+            return new RenderSpec.Pixels(512, 384, argb);
+        };
+        RenderSpec plain = spec(AspectRatio.SQUARE, 1);
+        RenderSpec oneRef = new RenderSpec(plain.width(), plain.height(), 1, plain.prompt(), 20, 10, List.of(),
+                List.of(new RenderSpec.ImageReference(photo.get(), 0.5)), List.of());
+        List<RenderSpec.Pixels> fifty = new ArrayList<>();
+        for (int i = 0; i < 50; i++) fifty.add(photo.get());
+        RenderSpec board = new RenderSpec(plain.width(), plain.height(), 1, plain.prompt(), 20, 10, List.of(), List.of(),
+                List.of(new RenderSpec.MoodboardImages(fifty, 0.23)));
+        for (var named : List.of(Map.entry("no reference", plain), Map.entry("1 reference", oneRef), Map.entry("moodboard of 50", board))) {
+            for (int i = 0; i < 5; i++) engine.render(named.getValue(), Progress.NONE);
+            long[] nanos = new long[20];
+            for (int i = 0; i < nanos.length; i++) {
+                long t = System.nanoTime();
+                engine.render(named.getValue(), Progress.NONE);
+                nanos[i] = System.nanoTime() - t;
+            }
+            Arrays.sort(nanos);
+            System.out.printf("sketch engine 1:1 with %s: p50 %.1f ms%n", named.getKey(), nanos[nanos.length / 2] / 1e6);
+        }
+
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(2048, 2048, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 2048; y++) for (int x = 0; x < 2048; x++) img.setRGB(x, y, (x * 255 / 2048) << 16 | (y * 255 / 2048) << 8 | random.nextInt(64));
+        java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "jpeg", jpeg);
+        byte[] bytes = jpeg.toByteArray();
+        HttpServer site = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 100);
+        site.createContext("/", ex -> {
+            ex.getResponseHeaders().add("Content-Type", "image/jpeg");
+            ex.sendResponseHeaders(200, bytes.length);
+            try (var out = ex.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        site.start();
+        try (var client = new dev.easel.net.SafeHttpClient(new dev.easel.net.AddressGuard(dev.easel.net.AddressRange.ALL,
+                dev.easel.net.AddressGuard.SYSTEM_DNS), "bench", Clock.systemUTC())) {
+            URI uri = URI.create("http://127.0.0.1:" + site.getAddress().getPort() + "/photo.jpg");
+            long[] nanos = new long[25];
+            for (int i = -5; i < nanos.length; i++) {
+                long t = System.nanoTime();
+                var fetched = (dev.easel.net.SafeHttpClient.Fetched.Body) client.getImage(uri, 20_000_000, Duration.ofSeconds(10));
+                dev.easel.assets.ImageProbe.probe(() -> new java.io.ByteArrayInputStream(fetched.bytes()));
+                if (i >= 0) nanos[i] = System.nanoTime() - t;
+            }
+            Arrays.sort(nanos);
+            System.out.printf("reference fetch + decode (2048x2048 JPEG, %d KB, loopback): p50 %.1f ms, p99 %.1f ms%n",
+                    bytes.length / 1024, nanos[nanos.length / 2] / 1e6, nanos[nanos.length - 1] / 1e6);
+        } finally {
+            site.stop(0);
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  */
 final class ReferencePalette {
     static final int K = 5;
-    private static final int MAX_SAMPLES = 65_536;
+    private static final int MAX_SAMPLES = 16_384; // plenty for five colours; the k-means cost grows with it
     private static final int ITERATIONS = 12;
 
     private ReferencePalette() {}
@@ -69,7 +69,7 @@ final class ReferencePalette {
 
     /** At most {@link #MAX_SAMPLES} opaque pixels, spread evenly over the images and over each image: float[n][3]. */
     private static float[][] samples(List<RenderSpec.Pixels> images) {
-        int perImage = Math.max(256, MAX_SAMPLES / Math.max(1, images.size()));
+        int perImage = Math.max(64, MAX_SAMPLES / Math.max(1, images.size()));
         List<float[]> out = new ArrayList<>();
         for (RenderSpec.Pixels image : images) {
             int[] argb = image.argb();
