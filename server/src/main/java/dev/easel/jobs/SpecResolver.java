@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
 /**
@@ -40,6 +42,7 @@ import java.util.function.Supplier;
 public final class SpecResolver {
     public static final long MAX_IMAGE_BYTES = 20_000_000L;
     public static final Duration FETCH_TIMEOUT = Duration.ofSeconds(10);
+    static final int PARALLEL_LOADS = 8;
 
     /**
      * A reference the job needs cannot be had; the message says which and why, for the job's error.
@@ -115,8 +118,12 @@ public final class SpecResolver {
 
     /** Where one image comes from: a URL, or the bytes of an asset in the blob store. */
     private record Source(String what, URI url, Supplier<InputStream> stored) {
-        static Source url(String what, String url) {
-            return new Source(what, URI.create(url), null);
+        static Source url(String what, String url) throws ReferenceUnavailable {
+            try {
+                return new Source(what, new URI(url), null);
+            } catch (URISyntaxException e) {
+                throw new ReferenceUnavailable(what + " is not a valid URL: " + e.getReason());
+            }
         }
     }
 
@@ -127,22 +134,35 @@ public final class SpecResolver {
                 .orElseThrow(() -> new UncheckedIOException(new IOException("the file of asset " + assetId + " is missing"))));
     }
 
-    /** Loads every source at once (one virtual thread each); the first failure, in request order, wins. */
+    /**
+     * Loads the sources on virtual threads, {@link #PARALLEL_LOADS} at a time (each may hold up to
+     * 20 MB while it downloads); the first failure, in request order, wins and stops the rest.
+     */
     private List<RenderSpec.Pixels> load(List<Source> sources) throws ReferenceUnavailable, InterruptedException {
         if (sources.isEmpty()) return List.of();
+        Semaphore permits = new Semaphore(PARALLEL_LOADS);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<RenderSpec.Pixels>> loading = new ArrayList<>();
-            for (Source s : sources) loading.add(pool.submit(() -> load(s)));
+            for (Source s : sources) {
+                loading.add(pool.submit(() -> {
+                    permits.acquire();
+                    try {
+                        return load(s);
+                    } finally {
+                        permits.release();
+                    }
+                }));
+            }
             List<RenderSpec.Pixels> loaded = new ArrayList<>();
-            for (Future<RenderSpec.Pixels> f : loading) {
-                try {
-                    loaded.add(f.get());
-                } catch (ExecutionException e) {
-                    loading.forEach(other -> other.cancel(true));
-                    if (e.getCause() instanceof ReferenceUnavailable r) throw r;
-                    if (e.getCause() instanceof InterruptedException i) throw i;
-                    throw new IllegalStateException("loading a reference image failed", e.getCause());
-                }
+            try {
+                for (Future<RenderSpec.Pixels> f : loading) loaded.add(f.get());
+            } catch (ExecutionException e) {
+                loading.forEach(f -> f.cancel(true));
+                if (e.getCause() instanceof ReferenceUnavailable r) throw r;
+                throw new IllegalStateException("loading a reference image failed", e.getCause());
+            } catch (InterruptedException e) {
+                loading.forEach(f -> f.cancel(true)); // easel is stopping: the job goes back to the queue
+                throw e;
             }
             return loaded;
         }

@@ -51,6 +51,7 @@ class ReferencesTest {
             case "/page" -> Reply.content("text/html", "<html></html>".getBytes());
             case "/fake.png" -> Reply.content("image/png", "not really a picture".getBytes());
             case "/metadata" -> Reply.redirect(302, "http://169.254.169.254/latest/meta-data/iam/");
+            case String p when p.startsWith("/slow/") -> new Reply(200, Map.of("Content-Type", "image/png"), 150, false, blue, false);
             default -> Reply.status(404);
         };
     }
@@ -167,5 +168,17 @@ class ReferencesTest {
         TestServer.Response r = server.send("POST", "/moodboards", json, Map.of("Authorization", "Bearer " + key));
         assertThat(r.status()).as(r.body()).isEqualTo(200);
         return r.json().get("id").asText();
+    }
+
+    /** A moodboard of 20 URLs is fetched in parallel, but never more than 8 at once (each may hold 20 MB). */
+    @Test
+    void aMoodboardsUrlsAreFetchedInParallelWithinABound(@TempDir Path dir) {
+        startServer(dir);
+        StringBuilder urls = new StringBuilder();
+        for (int i = 0; i < 20; i++) urls.append(i == 0 ? "" : ",").append('"').append(site.url("/slow/" + i + ".png")).append('"');
+        String board = moodboard("{\"title\":\"Many\",\"image_urls\":[" + urls + "]}");
+        run(body(",\"moodboards\":[{\"id\":\"" + board + "\"}]"), "completed");
+        assertThat(site.received).hasSize(20);
+        assertThat(site.maxInFlight.get()).isBetween(2, 8);
     }
 }
