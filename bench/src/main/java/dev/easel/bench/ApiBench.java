@@ -2,11 +2,19 @@ package dev.easel.bench;
 
 import dev.easel.Config;
 import dev.easel.Easel;
+import dev.easel.assets.ImageProbe;
 import dev.easel.engine.Progress;
 import dev.easel.engine.RenderSpec;
 import dev.easel.engine.sketch.SketchEngine;
 import dev.easel.jobs.AspectRatio;
+import dev.easel.jobs.SpecResolver;
+import dev.easel.net.AddressGuard;
+import dev.easel.net.AddressRange;
+import dev.easel.net.SafeHttpClient;
 import com.sun.net.httpserver.HttpServer;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,14 +28,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 
 /**
  * A by-hand benchmark (not run by CI): POST and GET latency and throughput at N concurrent clients
@@ -143,8 +154,8 @@ public final class ApiBench {
      */
     private static void references() throws Exception {
         SketchEngine engine = new SketchEngine(0);
-        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
-        java.util.function.Supplier<RenderSpec.Pixels> photo = () -> {
+        SplittableRandom random = new SplittableRandom(7);
+        Supplier<RenderSpec.Pixels> photo = () -> {
             int[] argb = new int[512 * 384];
             for (int i = 0; i < argb.length; i++) argb[i] = 0xff000000 | random.nextInt(1 << 24);
             return new RenderSpec.Pixels(512, 384, argb);
@@ -168,10 +179,12 @@ public final class ApiBench {
             System.out.printf("sketch engine 1:1 with %s: p50 %.1f ms%n", named.getKey(), nanos[nanos.length / 2] / 1e6);
         }
 
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(2048, 2048, java.awt.image.BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < 2048; y++) for (int x = 0; x < 2048; x++) img.setRGB(x, y, (x * 255 / 2048) << 16 | (y * 255 / 2048) << 8 | random.nextInt(64));
-        java.io.ByteArrayOutputStream jpeg = new java.io.ByteArrayOutputStream();
-        javax.imageio.ImageIO.write(img, "jpeg", jpeg);
+        BufferedImage img = new BufferedImage(2048, 2048, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 2048; y++) {
+            for (int x = 0; x < 2048; x++) img.setRGB(x, y, (x * 255 / 2048) << 16 | (y * 255 / 2048) << 8 | random.nextInt(64));
+        }
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        ImageIO.write(img, "jpeg", jpeg);
         byte[] bytes = jpeg.toByteArray();
         HttpServer site = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 100);
         site.createContext("/", ex -> {
@@ -182,14 +195,14 @@ public final class ApiBench {
             }
         });
         site.start();
-        try (var client = new dev.easel.net.SafeHttpClient(new dev.easel.net.AddressGuard(dev.easel.net.AddressRange.ALL,
-                dev.easel.net.AddressGuard.SYSTEM_DNS), "bench", Clock.systemUTC())) {
+        try (var client = new SafeHttpClient(new AddressGuard(AddressRange.ALL,
+                AddressGuard.SYSTEM_DNS), "bench", Clock.systemUTC())) {
             URI uri = URI.create("http://127.0.0.1:" + site.getAddress().getPort() + "/photo.jpg");
             long[] nanos = new long[25];
             for (int i = -5; i < nanos.length; i++) {
                 long t = System.nanoTime();
-                var fetched = (dev.easel.net.SafeHttpClient.Fetched.Body) client.getImage(uri, 20_000_000, Duration.ofSeconds(10));
-                dev.easel.assets.ImageProbe.probe(() -> new java.io.ByteArrayInputStream(fetched.bytes()));
+                var fetched = (SafeHttpClient.Fetched.Body) client.getImage(uri, SpecResolver.MAX_IMAGE_BYTES, SpecResolver.FETCH_TIMEOUT);
+                ImageProbe.probe(() -> new ByteArrayInputStream(fetched.bytes()));
                 if (i >= 0) nanos[i] = System.nanoTime() - t;
             }
             Arrays.sort(nanos);

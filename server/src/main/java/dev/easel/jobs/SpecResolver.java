@@ -77,18 +77,18 @@ public final class SpecResolver {
         // Every image to load, in request order: the style references, then each moodboard's images.
         List<Source> sources = new ArrayList<>();
         for (int i = 0; i < req.imageStyleReferences().size(); i++) {
-            sources.add(Source.url("image_style_references[" + i + "]", req.imageStyleReferences().get(i).url()));
+            sources.add(remote("image_style_references[" + i + "]", req.imageStyleReferences().get(i).url()));
         }
-        List<Integer> moodboardSizes = new ArrayList<>();
+        List<Moodboard> found = new ArrayList<>();
         for (GenerateRequest.MoodboardRef ref : req.moodboards()) {
             Moodboard board = moodboards.get(job.accountId(), ref.id())
                     .orElseThrow(() -> new ReferenceUnavailable("moodboard " + ref.id() + " was deleted after the job was submitted"));
             for (int i = 0; i < board.images().size(); i++) {
                 Moodboard.Image image = board.images().get(i);
                 String what = "moodboard " + board.id() + " image " + i;
-                sources.add(image.url() != null ? Source.url(what, image.url()) : asset(job.accountId(), what, image.assetId()));
+                sources.add(image.url() != null ? remote(what, image.url()) : asset(job.accountId(), what, image.assetId()));
             }
-            moodboardSizes.add(board.images().size());
+            found.add(board);
         }
         List<RenderSpec.Pixels> pixels = load(sources);
 
@@ -99,7 +99,7 @@ public final class SpecResolver {
         List<RenderSpec.MoodboardImages> boards = new ArrayList<>();
         int from = req.imageStyleReferences().size();
         for (int m = 0; m < req.moodboards().size(); m++) {
-            int size = moodboardSizes.get(m);
+            int size = found.get(m).images().size();
             boards.add(new RenderSpec.MoodboardImages(pixels.subList(from, from + size), req.moodboards().get(m).strength()));
             from += size;
         }
@@ -111,27 +111,37 @@ public final class SpecResolver {
         if (BuiltinStyles.contains(ref.id())) return new RenderSpec.Style(ref.id(), ref.strength());
         Style style = styles.get(accountId, ref.id()).orElseThrow(() -> new ReferenceUnavailable(
                 "style " + ref.id() + " was deleted or made private after the job was submitted"));
-        Supplier<InputStream> weights = () -> blobs.open(style.blobKey())
-                .orElseThrow(() -> new UncheckedIOException(new IOException("the file of style " + style.id() + " is missing")));
-        return new RenderSpec.Style(style.id(), ref.strength(), new RenderSpec.Lora(style.loraFormat(), style.loraRank(), weights));
+        return new RenderSpec.Style(style.id(), ref.strength(),
+                new RenderSpec.Lora(style.loraFormat(), style.loraRank(), stored(style.blobKey(), "style " + style.id())));
     }
 
-    /** Where one image comes from: a URL, or the bytes of an asset in the blob store. */
-    private record Source(String what, URI url, Supplier<InputStream> stored) {
-        static Source url(String what, String url) throws ReferenceUnavailable {
-            try {
-                return new Source(what, new URI(url), null);
-            } catch (URISyntaxException e) {
-                throw new ReferenceUnavailable(what + " is not a valid URL: " + e.getReason());
-            }
+    /** Opens a blob that a row refers to; its absence is a broken store, not a user's mistake. */
+    private Supplier<InputStream> stored(String blobKey, String owner) {
+        return () -> blobs.open(blobKey)
+                .orElseThrow(() -> new UncheckedIOException(new IOException("the file of " + owner + " is missing")));
+    }
+
+    /** Where one image comes from: {@code what} names it in error messages. */
+    private sealed interface Source {
+        String what();
+
+        record Remote(String what, URI url) implements Source {}
+
+        record Stored(String what, Supplier<InputStream> open) implements Source {}
+    }
+
+    private static Source remote(String what, String url) throws ReferenceUnavailable {
+        try {
+            return new Source.Remote(what, new URI(url));
+        } catch (URISyntaxException e) {
+            throw new ReferenceUnavailable(what + " is not a valid URL: " + e.getReason());
         }
     }
 
     private Source asset(String accountId, String what, String assetId) throws ReferenceUnavailable {
         Asset asset = assets.get(accountId, assetId)
                 .orElseThrow(() -> new ReferenceUnavailable(what + ": asset " + assetId + " no longer exists"));
-        return new Source(what, null, () -> blobs.open(asset.blobKey())
-                .orElseThrow(() -> new UncheckedIOException(new IOException("the file of asset " + assetId + " is missing"))));
+        return new Source.Stored(what, stored(asset.blobKey(), "asset " + assetId));
     }
 
     /**
@@ -169,25 +179,24 @@ public final class SpecResolver {
     }
 
     private RenderSpec.Pixels load(Source source) throws ReferenceUnavailable, InterruptedException {
-        if (source.stored() != null) return decode(source, source.stored());
-        Fetched fetched = http.getImage(source.url(), MAX_IMAGE_BYTES, FETCH_TIMEOUT);
-        return switch (fetched) {
-            case Fetched.Failed failed -> {
-                throw new ReferenceUnavailable(source.what() + " could not be fetched from " + source.url().getHost() + ": "
-                        + failed.reason());
-            }
-            case Fetched.Body body -> decode(source, () -> new ByteArrayInputStream(body.bytes()));
+        return switch (source) {
+            case Source.Stored stored -> decode(stored.what(), stored.open());
+            case Source.Remote remote -> switch (http.getImage(remote.url(), MAX_IMAGE_BYTES, FETCH_TIMEOUT)) {
+                case Fetched.Failed failed -> throw new ReferenceUnavailable(remote.what() + " could not be fetched from "
+                        + remote.url().getHost() + ": " + failed.reason());
+                case Fetched.Body body -> decode(remote.what() + " from " + remote.url().getHost(),
+                        () -> new ByteArrayInputStream(body.bytes()));
+            };
         };
     }
 
-    private static RenderSpec.Pixels decode(Source source, Supplier<InputStream> open) throws ReferenceUnavailable {
+    private static RenderSpec.Pixels decode(String what, Supplier<InputStream> open) throws ReferenceUnavailable {
         try {
             return pixels(ImageProbe.probe(open).sample());
         } catch (ImageProbe.NotAnImage e) {
-            String from = source.url() == null ? "" : " from " + source.url().getHost();
-            throw new ReferenceUnavailable(source.what() + from + " is not a usable image: " + e.getMessage());
+            throw new ReferenceUnavailable(what + " is not a usable image: " + e.getMessage());
         } catch (IOException | UncheckedIOException e) {
-            throw new IllegalStateException("cannot read " + source.what(), e);
+            throw new IllegalStateException("cannot read " + what, e);
         }
     }
 

@@ -28,7 +28,8 @@ public final class AddressGuard {
         }
     }
 
-    private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
+    /** An IP literal rather than a name (a colon means IPv6; InetAddress then parses it, never looks it up). */
+    static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+|.*:.*");
 
     private final List<AddressRange> allowed;
     private final Resolver resolver;

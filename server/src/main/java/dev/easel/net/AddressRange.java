@@ -4,16 +4,12 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * A block of addresses in CIDR notation ({@code 10.1.0.0/16}, {@code fd00::/8}, or one address):
  * the operator's exceptions to {@link AddressGuard}'s refusal of non-public addresses.
  */
 public record AddressRange(byte[] network, int prefix) {
-    // before ALL: parse() uses it while the class initializes
-    private static final Pattern LITERAL = Pattern.compile("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
-
     /** Every IPv4 and IPv6 address: what {@code --allow-private-targets=true} allows. */
     public static final List<AddressRange> ALL = List.of(parse("0.0.0.0/0"), parse("::/0"));
 
@@ -31,7 +27,9 @@ public record AddressRange(byte[] network, int prefix) {
         String t = text.strip();
         int slash = t.indexOf('/');
         String address = slash < 0 ? t : t.substring(0, slash);
-        if (!LITERAL.matcher(address).matches()) throw new IllegalArgumentException(text + " is not an IP address or CIDR block");
+        if (!AddressGuard.IP_LITERAL.matcher(address).matches()) {
+            throw new IllegalArgumentException(text + " is not an IP address or CIDR block");
+        }
         byte[] bytes;
         try {
             bytes = InetAddress.getByName(address).getAddress();

@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
@@ -23,9 +21,10 @@ import java.util.stream.Collectors;
  * <p>Every field shows: the prompt picks the palette, the seed lays out the composition, intensity
  * drives saturation and contrast, complexity the number and size of shapes, each style a visible
  * filter scaled by its strength (an uploaded LoRA's filter follows from its file), and reference
- * images and moodboards pull the palette toward their dominant colours ({@link ReferencePalette}). The same spec always gives the same PNG bytes (only
- * IEEE-exact arithmetic and StrictMath, seeded SplittableRandom). It works in {@link #STEPS} steps:
- * background, six layers of shapes, finishing; a quarter-size preview follows step 4.
+ * images and moodboards pull the palette toward their dominant colours ({@link ReferencePalette}).
+ * The same spec always gives the same PNG bytes (only IEEE-exact arithmetic and StrictMath, seeded
+ * SplittableRandom). It works in {@link #STEPS} steps: background, six layers of shapes, finishing;
+ * a quarter-size preview follows step 4.
  */
 public final class SketchEngine implements Engine {
     public static final int STEPS = 8;
@@ -55,8 +54,6 @@ public final class SketchEngine implements Engine {
         Canvas canvas = new Canvas(spec.width(), spec.height());
         SplittableRandom layout = new SplittableRandom(spec.seed());
         float[][] palette = ReferencePalette.pull(palette(spec.prompt()), spec);
-        List<String> filters = new ArrayList<>();
-        for (RenderSpec.Style style : spec.styles()) filters.add(style.lora() == null ? style.id() : loraKey(style.lora()));
         double complexity = spec.complexity() / 100.0;
         int shapeCount = (int) Math.round(14 * StrictMath.pow(2, 2 * complexity));
         double sizeScale = StrictMath.pow(2, -0.8 * complexity);
@@ -70,7 +67,7 @@ public final class SketchEngine implements Engine {
                 for (int i = from; i < to; i++) shape(canvas, layout, palette, sizeScale);
             } else {
                 Filters.intensity(canvas, spec.intensity() / 100.0);
-                for (int i = 0; i < filters.size(); i++) Filters.apply(canvas, filters.get(i), spec.styles().get(i).strength(), spec.seed());
+                for (RenderSpec.Style style : spec.styles()) Filters.apply(canvas, filterKey(style), style.strength(), spec.seed());
             }
             if (stepMillis > 0) Thread.sleep(stepMillis);
             if (Thread.interrupted()) throw new InterruptedException();
@@ -96,11 +93,13 @@ public final class SketchEngine implements Engine {
     }
 
     /**
-     * What an uploaded LoRA's filter is keyed by: its content (the first 64 KiB: the safetensors header
-     * and the start of the weights), not its id, so that the same file looks the same under any id.
+     * What a style's filter is keyed by: a built-in style's id, or an uploaded LoRA's content (the first
+     * 64 KiB: the safetensors header and the start of the weights), so that the same file looks the
+     * same under any id.
      */
-    private static String loraKey(RenderSpec.Lora lora) {
-        try (InputStream in = lora.weights().get()) {
+    private static String filterKey(RenderSpec.Style style) {
+        if (style.lora() == null) return style.id();
+        try (InputStream in = style.lora().weights().get()) {
             return "lora:" + Long.toHexString(fnv64(in.readNBytes(64 * 1024)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the LoRA file", e);
