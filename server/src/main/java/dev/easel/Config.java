@@ -16,7 +16,7 @@ import java.util.function.Function;
  */
 public record Config(String host, int port, Path dataDir, int workers, long sketchStepMs, String publicUrl,
                      Duration jobTimeout, Duration lease, String adminToken, List<AddressRange> allowPrivateTargets,
-                     int webhookConcurrency, Duration webhookTimeout) {
+                     int webhookConcurrency, Duration webhookTimeout, List<String> corsOrigins) {
 
     /** @param isSwitch a true/false setting: the flag alone means true */
     public record Option(String flag, String env, String defaultValue, String help, boolean isSwitch) {
@@ -38,7 +38,9 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             new Option("--webhook-timeout-s", "EASEL_WEBHOOK_TIMEOUT_S", "15", "a webhook attempt without a response this long fails and is retried"),
             new Option("--allow-private-targets", "EASEL_ALLOW_PRIVATE_TARGETS", "false",
                     "let webhooks and image references reach non-public addresses: true (all; development and tests only)"
-                            + " or a comma-separated list of CIDR blocks, e.g. 10.20.0.0/16", true));
+                            + " or a comma-separated list of CIDR blocks, e.g. 10.20.0.0/16", true),
+            new Option("--cors-origins", "EASEL_CORS_ORIGINS", "",
+                    "origins whose web pages may call the API, comma-separated (https://app.example.com), or * for any (development)"));
 
     /** Parses {@code --flag value} / {@code --flag=value} arguments over environment variables over defaults. */
     public static Config parse(List<String> args, Map<String, String> env) {
@@ -49,7 +51,7 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             String arg = args.get(i);
             String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
             if (!values.containsKey(flag)) {
-                problems.add("unknown option " + arg);
+                problems.add("unknown option " + flag + closest(flag).map(c -> " (did you mean " + c + "?)").orElse(""));
                 continue;
             }
             boolean isSwitch = OPTIONS.stream().anyMatch(o -> o.flag().equals(flag) && o.isSwitch());
@@ -80,11 +82,20 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         else if (!publicUrl.startsWith("http://") && !publicUrl.startsWith("https://")) {
             problems.add("--public-url must be an absolute http(s) URL (got " + publicUrl + ")");
         }
+        List<String> corsOrigins = new ArrayList<>();
+        for (String o : values.get("--cors-origins").split(",")) {
+            String origin = o.strip();
+            if (origin.isEmpty()) continue;
+            if (!origin.equals("*") && !origin.matches("https?://[A-Za-z0-9.\\-\\[\\]:]+")) {
+                problems.add("--cors-origins takes origins such as https://app.example.com (scheme and host, no path) or * (got " + origin + ")");
+            }
+            corsOrigins.add(origin);
+        }
         if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
                 Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
-                privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout));
+                privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins));
     }
 
     private static <T extends Comparable<T>> T number(Map<String, String> values, String flag, T min, T max,
@@ -100,8 +111,47 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         return min;
     }
 
+    /** The known flag nearest to a mistyped one (at most a third of its letters off), for the error message. */
+    static java.util.Optional<String> closest(String flag) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (Option o : OPTIONS) {
+            int d = distance(flag, o.flag());
+            if (d < bestDistance) {
+                best = o.flag();
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= Math.max(2, flag.length() / 3) ? java.util.Optional.of(best) : java.util.Optional.empty();
+    }
+
+    /** Levenshtein distance. */
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1], cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
     public static String usage() {
-        StringBuilder s = new StringBuilder("Usage: easel serve [options]\n\nOptions (flag, environment variable, default):\n");
+        StringBuilder s = new StringBuilder("""
+                Usage: easel <command> [options]
+
+                Commands:
+                  serve    serve the Krea 2 API (options below)
+                  test     run the test suite (./mvnw verify) with a JDK 21 or newer (the ./easel script only)
+                  help     print this
+
+                Options of serve (flag, environment variable, default):
+                """);
         for (Option o : OPTIONS) {
             s.append(String.format("  %-24s %-30s %-7s %s%n", o.flag(), o.env(), o.defaultValue().isEmpty() ? "-" : o.defaultValue(), o.help()));
         }

@@ -1,11 +1,13 @@
 package dev.easel;
 
 import dev.easel.accounts.AccountService;
-import dev.easel.api.GenerateRequestParser;
-import dev.easel.api.HttpApi;
-import dev.easel.api.Metrics;
-import dev.easel.api.Views;
 import dev.easel.assets.AssetService;
+import dev.easel.blobs.PublicUrls;
+import dev.easel.http.GenerateRequestParser;
+import dev.easel.http.HttpServer;
+import dev.easel.http.RouteTable;
+import dev.easel.jobs.JobJson;
+import dev.easel.ops.Metrics;
 import dev.easel.blobs.LocalBlobStore;
 import dev.easel.engine.Engine;
 import dev.easel.engine.sketch.SketchEngine;
@@ -30,6 +32,9 @@ import dev.easel.webhooks.WebhookService;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.Optional;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,9 +64,11 @@ public final class Easel implements AutoCloseable {
     private final String adminToken;
     private final AccountService accounts;
     private final JobService jobService;
+    private final String newDevKey;
 
     private Easel(Database db, WorkerPool workers, SafeHttpClient referenceHttp, WebhookDispatcher dispatcher, Javalin http, Engine engine, Path dataDir,
-                  String publicUrl, String adminToken, AccountService accounts, JobService jobService) {
+                  String publicUrl, String adminToken, AccountService accounts, JobService jobService, String newDevKey) {
+        this.newDevKey = newDevKey;
         this.db = db;
         this.workers = workers;
         this.referenceHttp = referenceHttp;
@@ -75,7 +82,31 @@ public final class Easel implements AutoCloseable {
         this.jobService = jobService;
     }
 
+    /** The port cannot be bound; nothing was created. The message names the port and the flag to change. */
+    public static final class PortUnavailable extends RuntimeException {
+        PortUnavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     public static Easel start(Config config, Clock clock) {
+        // the port first: when it is taken, easel says so and leaves the data dir as it found it
+        ServerSocketChannel channel = bind(config.host(), config.port());
+        try {
+            return start(config, clock, channel);
+        } catch (RuntimeException | Error e) {
+            try {
+                channel.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    private static Easel start(Config config, Clock clock, ServerSocketChannel channel) {
+        int port = channel.socket().getLocalPort();
+        String publicUrl = config.publicUrl() != null ? config.publicUrl() : "http://localhost:" + port;
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         createDirectories(dataDir);
         Database db = Database.openSqlite(dataDir.resolve("easel.db"));
@@ -89,15 +120,13 @@ public final class Easel implements AutoCloseable {
         WebhookStore webhookStore = new WebhookStore();
         AccountService accounts = new AccountService(db, accountStore, clock);
         JobEvents events = new JobEvents();
-        // The public URL needs the bound port, known only after start: views resolve it lazily.
-        String[] publicUrl = {config.publicUrl()};
-        Views views = new Views(() -> publicUrl[0]);
+        PublicUrls urls = new PublicUrls(() -> publicUrl);
         WebhookDispatcher.Settings webhookSettings = new WebhookDispatcher.Settings(config.webhookConcurrency(),
                 config.webhookTimeout(), RetryPolicy.DEFAULT);
         WebhookService webhooks = new WebhookService(db, webhookStore, events.webhooks, clock, webhookSettings.retry());
-        JobService jobService = new JobService(db, jobStore, accountStore, webhooks, blobs, events, views, clock,
+        JobService jobService = new JobService(db, jobStore, accountStore, webhooks, blobs, events, new JobJson(urls), clock,
                 new JobService.Settings(3, config.lease(), config.jobTimeout(), java.time.Duration.ofHours(24)));
-        createDevAccount(accounts, dataDir);
+        String devKey = createDevAccount(accounts, dataDir);
 
         Engine engine = new SketchEngine(config.sketchStepMs());
         Metrics metrics = new Metrics(() -> db.tx(jobStore::countByStatus), () -> db.tx(webhookStore::countPending));
@@ -115,29 +144,57 @@ public final class Easel implements AutoCloseable {
         SpecResolver resolver = new SpecResolver(styles, moodboards, assets, blobs, referenceHttp);
         WorkerPool workers = new WorkerPool(jobService, resolver, engine, blobs, clock, nodeId, config.workers(), metrics::rendered);
         GenerateRequestParser parser = new GenerateRequestParser(clock, styles::usable, moodboards::usable);
-        HttpApi api = new HttpApi(accounts, jobService, webhooks, assets, styles, moodboards, parser, blobs, views, metrics, adminToken,
+        RouteTable routes = HttpServer.routes(accounts, jobService, webhooks, assets, styles, moodboards, parser, blobs, urls, metrics,
                 () -> db.ping() && engine.ready() && (config.workers() == 0 || workers.isRunning()));
-        Javalin http = api.create(config.host(), config.port());
-        if (publicUrl[0] == null) publicUrl[0] = "http://localhost:" + http.port();
+        Javalin http = new HttpServer(routes, accounts, adminToken, config.corsOrigins(), metrics).start(channel);
 
-        // Background parts start once the public URL is known: a job they end renders its webhook payload.
         SafeHttpClient webhookHttp = new SafeHttpClient(guard, "easel-webhooks", clock);
         WebhookDispatcher dispatcher = new WebhookDispatcher(db, webhookStore, webhooks, webhookHttp, events.webhooks, clock,
                 nodeId, webhookSettings, metrics::webhookAttempt);
         dispatcher.start();
         workers.start();
-        log.info("easel listening url={} data_dir={} workers={} engine={}", publicUrl[0], dataDir, config.workers(), engine.name());
-        return new Easel(db, workers, referenceHttp, dispatcher, http, engine, dataDir, publicUrl[0], adminToken, accounts, jobService);
+        log.info("easel listening url={} data_dir={} workers={} engine={}", publicUrl, dataDir, config.workers(), engine.name());
+        return new Easel(db, workers, referenceHttp, dispatcher, http, engine, dataDir, publicUrl, adminToken, accounts, jobService,
+                devKey);
     }
 
-    /** On the first start of an empty data dir: a {@code dev} account with 10 USD, its key in a file. */
-    private static void createDevAccount(AccountService accounts, Path dataDir) {
-        if (!accounts.none()) return;
+    private static ServerSocketChannel bind(String host, int port) {
+        ServerSocketChannel channel = null;
+        try {
+            channel = ServerSocketChannel.open();
+            channel.bind(new InetSocketAddress(host, port), 1024);
+            return channel;
+        } catch (IOException | java.nio.channels.UnresolvedAddressException | SecurityException e) {
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
+                }
+            }
+            String why = e instanceof java.net.BindException ? "it is in use or not available on this machine" : String.valueOf(e.getMessage());
+            throw new PortUnavailable("cannot listen on " + host + ":" + port + " (" + why
+                    + "): choose another port with --port (or EASEL_PORT), or another address with --host", e);
+        }
+    }
+
+    /**
+     * On the first start of an empty data dir: a {@code dev} account with 10 USD, its key in a file.
+     * Returns the key when it was created now (for the terminal, once), else null. The key never goes
+     * to the log stream.
+     */
+    private static String createDevAccount(AccountService accounts, Path dataDir) {
+        if (!accounts.none()) return null;
         AccountService.Created dev = accounts.create("dev", DEV_CREDITS_MICROS, 2, 20);
         Path keyFile = dataDir.resolve("dev-api-key");
         writeSecret(keyFile, dev.apiKey());
-        // API.md asks for the dev key in the log too, once, so that a newcomer can call the API at once.
-        log.info("created the dev account with 10 USD account_id={} key_file={} api_key={}", dev.account().id(), keyFile, dev.apiKey());
+        log.info("created the dev account with 10 USD account_id={} key_file={}", dev.account().id(), keyFile);
+        return dev.apiKey();
+    }
+
+    /** The dev account's key if this start created it (print it once), else empty. */
+    public Optional<String> newDevKey() {
+        return Optional.ofNullable(newDevKey);
     }
 
     public int port() {

@@ -11,26 +11,39 @@ public final class Main {
 
     public static void main(String[] argv) throws InterruptedException {
         List<String> args = Arrays.asList(argv);
-        if (args.isEmpty() || args.contains("--help") || args.contains("-h") || args.get(0).equals("help")) {
+        if (args.isEmpty()) {
+            System.err.print(Config.usage());
+            System.exit(2);
+        }
+        if (args.contains("--help") || args.contains("-h") || args.get(0).equals("help")) {
             System.out.print(Config.usage());
             return;
         }
         if (!args.get(0).equals("serve")) {
-            System.err.println("easel: unknown command " + args.get(0) + "\n\n" + Config.usage());
+            System.err.println("easel: unknown command " + args.get(0) + " (commands: serve, test, help)\n\n" + Config.usage());
             System.exit(2);
         }
         Config config;
         try {
             config = Config.parse(args.subList(1, args.size()), System.getenv());
         } catch (IllegalArgumentException e) {
-            System.err.println("easel: " + e.getMessage() + "\n\n" + Config.usage());
+            System.err.println("easel: " + e.getMessage() + "\n(./easel --help lists the options)");
             System.exit(2);
             return;
         }
-        Easel easel = Easel.start(config, Clock.systemUTC());
+        Easel easel;
+        try {
+            easel = Easel.start(config, Clock.systemUTC());
+        } catch (Easel.PortUnavailable e) {
+            System.err.println("easel: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         System.out.println();
         System.out.println("  easel is serving the Krea 2 API at " + easel.publicUrl());
-        System.out.println("  dev API key:  " + easel.dataDir().resolve("dev-api-key"));
+        // printed to the terminal once, on the first start; the log stream never carries it
+        easel.newDevKey().ifPresent(key -> System.out.println("  dev API key:  " + key + "  (also in " + easel.dataDir().resolve("dev-api-key") + ")"));
+        if (easel.newDevKey().isEmpty()) System.out.println("  dev API key:  " + easel.dataDir().resolve("dev-api-key"));
         System.out.println("  admin token:  " + (config.adminToken() != null ? "$EASEL_ADMIN_TOKEN" : easel.dataDir().resolve("admin-token")));
         System.out.println("  engine:       sketch (procedural drawings, not a neural model)");
         System.out.println();

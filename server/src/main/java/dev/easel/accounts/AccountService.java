@@ -1,6 +1,6 @@
 package dev.easel.accounts;
 
-import dev.easel.api.ApiException;
+import dev.easel.errors.DomainError;
 import dev.easel.store.AccountStore;
 import dev.easel.store.Database;
 import java.time.Clock;
@@ -50,15 +50,15 @@ public final class AccountService {
     /** Adds (or, when negative, takes away) credits; recorded in the ledger. */
     public Account addCredits(String id, long micros) {
         return db.tx(tx -> {
-            accounts.find(tx, id).orElseThrow(() -> ApiException.notFound("no account " + id));
-            accounts.adjustBalance(tx, id, null, "credit", micros, clock.millis());
+            accounts.find(tx, id).orElseThrow(() -> new DomainError.NotFound("no account " + id));
+            accounts.adjustBalance(tx, id, null, dev.easel.billing.LedgerKind.CREDIT, micros, clock.millis());
             return accounts.find(tx, id).orElseThrow();
         });
     }
 
     public int revokeKeys(String id) {
         return db.tx(tx -> {
-            accounts.find(tx, id).orElseThrow(() -> ApiException.notFound("no account " + id));
+            accounts.find(tx, id).orElseThrow(() -> new DomainError.NotFound("no account " + id));
             return accounts.revokeKeys(tx, id, clock.millis());
         });
     }
@@ -66,7 +66,7 @@ public final class AccountService {
     public String issueKey(String id) {
         String key = ApiKeys.newKey();
         db.tx(tx -> {
-            accounts.find(tx, id).orElseThrow(() -> ApiException.notFound("no account " + id));
+            accounts.find(tx, id).orElseThrow(() -> new DomainError.NotFound("no account " + id));
             accounts.insertKey(tx, id, ApiKeys.hash(key), clock.millis());
             return null;
         });

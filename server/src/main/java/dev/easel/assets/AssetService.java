@@ -1,7 +1,6 @@
 package dev.easel.assets;
 
-import dev.easel.api.ApiError;
-import dev.easel.api.ApiException;
+import dev.easel.errors.DomainError;
 import dev.easel.blobs.BlobStore;
 import dev.easel.blobs.Upload;
 import dev.easel.store.AssetStore;
@@ -34,18 +33,18 @@ public final class AssetService {
 
     public Asset upload(String accountId, Upload file, String description) {
         if (file.size() > MAX_BYTES) {
-            throw new ApiException(new ApiError.PayloadTooLarge("file is " + file.size() + " bytes; an asset may be at most "
+            throw new DomainError.TooLarge(("file is " + file.size() + " bytes; an asset may be at most "
                     + MAX_BYTES + " bytes (75 MB)"));
         }
-        if (file.size() == 0) throw ApiException.badRequest("file is empty");
+        if (file.size() == 0) throw new DomainError.Invalid("file is empty");
         if (description != null && description.length() > MAX_DESCRIPTION) {
-            throw ApiException.badRequest("description may be at most " + MAX_DESCRIPTION + " characters (got " + description.length() + ")");
+            throw new DomainError.Invalid("description may be at most " + MAX_DESCRIPTION + " characters (got " + description.length() + ")");
         }
         ImageProbe.Probed image;
         try {
             image = ImageProbe.probe(file.open());
         } catch (ImageProbe.NotAnImage e) {
-            throw ApiException.badRequest("file: " + e.getMessage());
+            throw new DomainError.Invalid("file: " + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -74,10 +73,10 @@ public final class AssetService {
     public void delete(String accountId, String id) {
         Asset asset = db.tx(tx -> {
             Asset a = store.find(tx, id).filter(x -> x.accountId().equals(accountId))
-                    .orElseThrow(() -> ApiException.notFound("no asset " + id));
+                    .orElseThrow(() -> new DomainError.NotFound("no asset " + id));
             Optional<String> moodboard = store.usedBy(tx, id);
             if (moodboard.isPresent()) {
-                throw new ApiException(new ApiError.Conflict("asset " + id + " is part of moodboard " + moodboard.get()
+                throw new DomainError.Conflict(("asset " + id + " is part of moodboard " + moodboard.get()
                         + "; delete the moodboard first"));
             }
             store.delete(tx, id);

@@ -19,6 +19,9 @@ public record GenerateRequest(
         int complexity,
         List<MoodboardRef> moodboards) {
 
+    /** Seeds are integers from 0 to 2^53-1: every one is exact as a JSON number in any client. */
+    public static final long MAX_SEED = (1L << 53) - 1;
+
     public GenerateRequest {
         styles = List.copyOf(styles);
         imageStyleReferences = List.copyOf(imageStyleReferences);

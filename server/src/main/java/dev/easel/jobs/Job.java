@@ -28,7 +28,7 @@ public record Job(
         String previewKey,
         String resultKey,
         Result result,
-        String errorCode,
+        JobError errorCode,
         String errorMessage) {
 
     public static final String TYPE = "krea-2-medium";

@@ -1,11 +1,8 @@
 package dev.easel.jobs;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.easel.accounts.Account;
-import dev.easel.api.ApiError;
-import dev.easel.api.ApiException;
-import dev.easel.api.Json;
-import dev.easel.api.Views;
+import dev.easel.billing.LedgerKind;
+import dev.easel.errors.DomainError;
 import dev.easel.billing.Money;
 import dev.easel.blobs.BlobStore;
 import dev.easel.store.AccountStore;
@@ -32,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * transaction that also moves the money (reserve = a pending job's price, charge on completion,
  * release by ending any other way), promotes the account's backlog, and, when a job ends with an
  * X-Webhook-URL, writes its webhook to the outbox. See {@link JobStatus}.
+ *
+ * <p>Every status write is a conditional update (see {@link JobStore}) whose outcome is checked: money
+ * moves, the backlog is promoted and the webhook is written only by the write that won. Submit and
+ * backlog promotion lock the account's row first, so its limits and money are checked and changed
+ * atomically whatever the database.
  */
 public final class JobService {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
@@ -42,6 +44,9 @@ public final class JobService {
      * @param timeout     how long one attempt may run before it fails with {@code timeout}
      */
     public record Settings(int maxAttempts, Duration lease, Duration timeout, Duration idempotencyWindow) {
+        /** A DELETE repeated this long after the DELETE that cancelled a job answers the cancelled job again. */
+        public static final Duration CANCEL_REPLAY = Duration.ofHours(24);
+
         public static final Settings DEFAULT = new Settings(3, Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofHours(24));
     }
 
@@ -54,20 +59,20 @@ public final class JobService {
     private final WebhookService webhooks;
     private final BlobStore blobs;
     private final JobEvents events;
-    private final Views views;
+    private final JobJson json;
     private final Clock clock;
     private final Settings settings;
 
-    /** @param views renders the job JSON that a webhook carries, exactly as GET /jobs/{id} does */
+    /** @param json renders the job JSON that a webhook carries, exactly as GET /jobs/{id} does */
     public JobService(Database db, JobStore jobs, AccountStore accounts, WebhookService webhooks, BlobStore blobs,
-                      JobEvents events, Views views, Clock clock, Settings settings) {
+                      JobEvents events, JobJson json, Clock clock, Settings settings) {
         this.db = db;
         this.jobs = jobs;
         this.accounts = accounts;
         this.webhooks = webhooks;
         this.blobs = blobs;
         this.events = events;
-        this.views = views;
+        this.json = json;
         this.clock = clock;
         this.settings = settings;
     }
@@ -87,43 +92,43 @@ public final class JobService {
         Changes changes = new Changes();
         Submitted submitted = db.tx(tx -> {
             long now = clock.millis();
+            // first, so that two submissions of one account (limits, money, the key) run one after the other
+            Account account = accounts.lock(tx, accountId).orElseThrow(() -> new DomainError.NotFound(
+                    "the account of this API key no longer exists"));
             if (idempotencyKey != null) {
                 Optional<Job> earlier = jobs.findByIdempotencyKey(tx, accountId, idempotencyKey);
                 if (earlier.isPresent()) {
                     Job e = earlier.get();
                     if (e.createdAt().plus(settings.idempotencyWindow()).isAfter(Instant.ofEpochMilli(now))) {
                         if (!e.requestHash().equals(requestHash)) {
-                            throw new ApiException(new ApiError.Conflict("Idempotency-Key " + idempotencyKey
-                                    + " was already used with a different request (job " + e.id() + "); use a new key"));
+                            throw new DomainError.Conflict("Idempotency-Key " + idempotencyKey
+                                    + " was already used with a different request (job " + e.id() + "); use a new key");
                         }
                         return new Submitted(e, true);
                     }
                     jobs.forgetIdempotencyKey(tx, e.id());
                 }
             }
-            Account account = accounts.find(tx, accountId).orElseThrow(() -> new ApiException(
-                    new ApiError.Unauthorized("the account of this API key no longer exists")));
             JobStore.Usage usage = jobs.usage(tx, accountId);
             long price = request.priceTier().micros;
             long available = account.balanceMicros() - usage.reservedMicros();
             if (available < price) {
-                throw new ApiException(new ApiError.PaymentRequired("insufficient credits: this request costs $"
+                throw new DomainError.PaymentRequired("insufficient credits: this request costs $"
                         + Money.usd(price).toPlainString() + " and your available balance is $"
                         + Money.usd(available).toPlainString() + " (balance $" + Money.usd(account.balanceMicros()).toPlainString()
-                        + " minus $" + Money.usd(usage.reservedMicros()).toPlainString() + " reserved by pending jobs)"));
+                        + " minus $" + Money.usd(usage.reservedMicros()).toPlainString() + " reserved by pending jobs)");
             }
             JobStatus status;
             if (usage.active() < account.maxConcurrentJobs()) status = JobStatus.QUEUED;
             else if (usage.backlogged() < account.maxBacklog()) status = JobStatus.BACKLOGGED;
             else {
-                throw new ApiException(new ApiError.TooManyRequests("too many jobs: your account has " + usage.active()
+                throw new DomainError.TooBusy("too many jobs: your account has " + usage.active()
                         + " running and " + usage.backlogged() + " waiting (max_concurrent_jobs " + account.maxConcurrentJobs()
-                        + ", max_backlog " + account.maxBacklog() + "); retry when one of them finishes", 5));
+                        + ", max_backlog " + account.maxBacklog() + "); retry when one of them finishes", 5);
             }
             // strictly after the account's previous job, so that "created before" cursors never skip one
             long createdAt = Math.max(now, account.lastJobCreatedAt() + 1);
-            long seed = request.seed() != null ? request.seed()
-                    : ThreadLocalRandom.current().nextLong(dev.easel.api.GenerateRequestParser.MAX_SEED + 1);
+            long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(GenerateRequest.MAX_SEED + 1);
             Job job = new Job(UUID.randomUUID().toString(), accountId, Job.TYPE, status, request.withSeed(seed), price,
                     webhookUrl, idempotencyKey, requestHash, Instant.ofEpochMilli(createdAt),
                     status == JobStatus.QUEUED ? Instant.ofEpochMilli(createdAt) : null, null, 0, null, null, null,
@@ -152,17 +157,29 @@ public final class JobService {
 
     /**
      * DELETE /jobs/{id}: cancels a pending job (its price is released; a running render stops at its
-     * next step), or deletes a terminal one with its images. Returns the job as it now stands
-     * (cancelled), or as it was before deletion.
+     * next step), or deletes a terminal one with its images. A DELETE is the only way a job is
+     * cancelled, so a cancelled job that ended less than {@link Settings#CANCEL_REPLAY} ago was cancelled
+     * by a DELETE: a retried DELETE answers it again and destroys nothing. When the cancel loses a race
+     * (the job completed or failed meanwhile), the job is answered as it ended, not deleted.
+     * Returns the job as it now stands (cancelled, or as it ended), or as it was before deletion.
      */
     public Job cancelOrDelete(String accountId, String jobId) {
         Changes changes = new Changes();
         Job out = db.tx(tx -> {
             Job job = jobs.find(tx, jobId).filter(j -> j.accountId().equals(accountId))
-                    .orElseThrow(() -> ApiException.notFound("no job " + jobId));
+                    .orElseThrow(() -> new DomainError.NotFound("no job " + jobId));
             if (!job.status().isTerminal()) {
-                finish(tx, job, JobStatus.CANCELLED, null, null, null, null, changes);
-                return jobs.find(tx, jobId).orElseThrow();
+                // on a database where other writers commit between our statements, a worker's step may
+                // move the job first: read it again and retry; a job that ended meanwhile is answered as it is
+                for (int tries = 0; tries < 10 && !job.status().isTerminal(); tries++) {
+                    if (finish(tx, job, JobStatus.CANCELLED, null, null, null, null, changes)) break;
+                    job = jobs.find(tx, jobId).orElseThrow(() -> new DomainError.NotFound("no job " + jobId));
+                }
+                return jobs.find(tx, jobId).orElseThrow(() -> new DomainError.NotFound("no job " + jobId));
+            }
+            if (job.status() == JobStatus.CANCELLED
+                    && job.completedAt().plus(Settings.CANCEL_REPLAY).isAfter(Instant.ofEpochMilli(clock.millis()))) {
+                return job;
             }
             jobs.delete(tx, jobId);
             webhooks.jobDeleted(tx, jobId);
@@ -189,15 +206,24 @@ public final class JobService {
     }
 
     /**
-     * Records a worker's progress (status, step, preview) under its claim. False when the claim no
-     * longer stands: the job was cancelled, timed out or handed to another worker; stop working on it.
+     * Records a worker's progress under its claim: a move to processing, sampling or
+     * intermediate-complete (the transition table decides which are legal from where the job is),
+     * with its step and preview. False when the claim no longer stands (the job was cancelled, timed
+     * out or handed to another worker: stop working on it) or the table forbids the move. A job
+     * ends only through {@link #complete} or {@link #fail}.
      */
     public boolean progress(Job claimed, JobStatus status, Integer step, Integer steps, String previewKey) {
-        boolean ok = db.tx(tx -> jobs.updateClaimed(tx, claimed.id(), claimed.attempt(), status, step, steps, previewKey,
+        if (!WORKING.contains(status)) {
+            throw new IllegalArgumentException("progress moves a job to processing, sampling or intermediate-complete, not "
+                    + status.wire + ": a job ends through complete or fail");
+        }
+        boolean ok = db.tx(tx -> jobs.progress(tx, claimed.id(), claimed.attempt(), status, step, steps, previewKey,
                 clock.millis()));
         if (ok) events.changed(claimed.id());
         return ok;
     }
+
+    private static final List<JobStatus> WORKING = List.of(JobStatus.PROCESSING, JobStatus.SAMPLING, JobStatus.INTERMEDIATE_COMPLETE);
 
     public boolean renewLease(Job claimed) {
         return db.tx(tx -> jobs.renewLease(tx, claimed.id(), claimed.attempt(), claimed.leaseOwner(),
@@ -210,20 +236,17 @@ public final class JobService {
     }
 
     /** Fails a claimed job and releases its price. False when the claim no longer stands. */
-    public boolean fail(Job claimed, String code, String message) {
+    public boolean fail(Job claimed, JobError code, String message) {
         return finishClaimed(claimed, JobStatus.FAILED, null, null, code, message);
     }
 
-    private boolean finishClaimed(Job claimed, JobStatus status, String resultKey, Job.Result result, String code,
+    private boolean finishClaimed(Job claimed, JobStatus status, String resultKey, Job.Result result, JobError code,
                                   String message) {
         Changes changes = new Changes();
         boolean ok = db.tx(tx -> {
             Optional<Job> current = jobs.find(tx, claimed.id());
-            if (current.isEmpty() || current.get().attempt() != claimed.attempt() || !current.get().status().isClaimed()) {
-                return false;
-            }
-            finish(tx, current.get(), status, resultKey, result, code, message, changes);
-            return true;
+            if (current.isEmpty() || current.get().attempt() != claimed.attempt()) return false;
+            return finish(tx, current.get(), status, resultKey, result, code, message, changes);
         });
         changes.publish();
         return ok;
@@ -240,13 +263,11 @@ public final class JobService {
             long now = clock.millis();
             int n = 0;
             for (Job job : jobs.overdue(tx, now - settings.timeout().toMillis())) {
-                finish(tx, job, JobStatus.FAILED, null, null, "timeout",
-                        "the job ran longer than the limit of " + settings.timeout().toSeconds() + " s", changes);
-                n++;
+                if (finish(tx, job, JobStatus.FAILED, null, null, JobError.TIMEOUT,
+                        "the job ran longer than the limit of " + settings.timeout().toSeconds() + " s", changes)) n++;
             }
             for (Job job : jobs.expiredLeases(tx, now)) {
-                returnToQueue(tx, job, changes);
-                n++;
+                if (returnToQueue(tx, job, changes)) n++;
             }
             return n;
         });
@@ -261,67 +282,60 @@ public final class JobService {
     public int recoverAbandoned(String ownerPrefix) {
         Changes changes = new Changes();
         int n = db.tx(tx -> {
-            List<Job> held = jobs.heldBy(tx, ownerPrefix);
-            for (Job job : held) returnToQueue(tx, job, changes);
-            return held.size();
+            int moved = 0;
+            for (Job job : jobs.heldBy(tx, ownerPrefix)) if (returnToQueue(tx, job, changes)) moved++;
+            return moved;
         });
         changes.publish();
         return n;
     }
 
-    private void returnToQueue(Tx tx, Job job, Changes changes) throws SQLException {
+    private boolean returnToQueue(Tx tx, Job job, Changes changes) throws SQLException {
         if (job.attempt() >= settings.maxAttempts()) {
-            finish(tx, job, JobStatus.FAILED, null, null, "worker_lost",
+            return finish(tx, job, JobStatus.FAILED, null, null, JobError.WORKER_LOST,
                     "the job's worker stopped responding on each of " + job.attempt() + " attempts", changes);
-            return;
         }
+        if (!jobs.requeue(tx, job.id(), job.status(), job.attempt(), clock.millis())) return false;
         log.warn("lease lost, job returns to the queue job_id={} attempt={} owner={}", job.id(), job.attempt(), job.leaseOwner());
-        jobs.requeue(tx, job.id(), clock.millis());
         changes.changed(job.id());
         changes.deleteBlobs(job.previewKey());
         changes.queued = true;
+        return true;
     }
 
     /**
-     * Ends a job in {@code status}: charges the price when completed (otherwise the reservation
-     * simply lapses), writes the webhook outbox row when the job has a webhook URL, and when an active
-     * slot frees, promotes the account's oldest backlogged jobs.
+     * Ends {@code job}, as it was read in this transaction, in {@code status}, if it is still in the
+     * status and attempt it was read in and the table allows the move. Only then: charges the price when
+     * completed (otherwise the reservation simply lapses), writes the webhook outbox row when the job
+     * has a webhook URL, and, when an active slot frees, promotes the account's oldest backlogged jobs.
+     * False when the move did not happen.
      */
-    private void finish(Tx tx, Job job, JobStatus status, String resultKey, Job.Result result, String code,
-                        String message, Changes changes) throws SQLException {
+    private boolean finish(Tx tx, Job job, JobStatus status, String resultKey, Job.Result result, JobError code,
+                           String message, Changes changes) throws SQLException {
         long now = clock.millis();
-        jobs.finish(tx, job.id(), status, resultKey, result, code, message, now);
+        if (!jobs.finish(tx, job.id(), job.status(), job.attempt(), status, resultKey, result, code, message, now)) return false;
         if (status == JobStatus.COMPLETED) {
-            accounts.adjustBalance(tx, job.accountId(), job.id(), "charge", -job.priceMicros(), now);
+            accounts.adjustBalance(tx, job.accountId(), job.id(), LedgerKind.CHARGE, -job.priceMicros(), now);
         }
         if (status != JobStatus.COMPLETED) changes.deleteBlobs(job.previewKey());
         if (job.webhookUrl() != null) {
             Job ended = jobs.find(tx, job.id()).orElseThrow();
-            webhooks.enqueue(tx, ended, payload(ended));
+            webhooks.enqueue(tx, ended, json.text(ended));
             changes.webhook = true;
         }
         changes.changed(job.id());
         if (job.status().isActive()) promoteBacklog(tx, job.accountId(), changes);
         log.info("job finished job_id={} status={} attempt={}{}", job.id(), status.wire, job.attempt(),
-                code == null ? "" : " error_code=" + code);
-    }
-
-    /** The webhook body: the bytes GET /jobs/{id} answers with for the ended job. */
-    private String payload(Job ended) throws SQLException {
-        try {
-            return Json.MAPPER.writeValueAsString(views.job(ended));
-        } catch (JsonProcessingException e) {
-            throw new SQLException("cannot render the webhook payload of job " + ended.id(), e);
-        }
+                code == null ? "" : " error_code=" + code.wire);
+        return true;
     }
 
     private void promoteBacklog(Tx tx, String accountId, Changes changes) throws SQLException {
-        Account account = accounts.find(tx, accountId).orElseThrow();
+        Account account = accounts.lock(tx, accountId).orElseThrow();
         JobStore.Usage usage = jobs.usage(tx, accountId);
         for (int active = usage.active(); active < account.maxConcurrentJobs(); active++) {
             Optional<Job> next = jobs.oldestBacklogged(tx, accountId);
-            if (next.isEmpty()) return;
-            jobs.markQueued(tx, next.get().id(), clock.millis());
+            if (next.isEmpty() || !jobs.promote(tx, next.get().id(), clock.millis())) return;
             changes.changed(next.get().id());
             changes.queued = true;
         }

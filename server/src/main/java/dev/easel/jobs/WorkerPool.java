@@ -12,8 +12,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +38,8 @@ public final class WorkerPool implements AutoCloseable {
     private final String nodeId;
     private final int workers;
     private final Consumer<Long> renderNanos;
-    private final Map<String, Job> running = new ConcurrentHashMap<>();
+    private final LeaseKeeper leases;
+    private final Reaper reaper;
     private final List<Thread> threads = new ArrayList<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "easel-lease-keeper");
@@ -60,14 +59,16 @@ public final class WorkerPool implements AutoCloseable {
         this.nodeId = nodeId;
         this.workers = workers;
         this.renderNanos = renderNanos;
+        this.leases = new LeaseKeeper(jobs);
+        this.reaper = new Reaper(jobs);
     }
 
     public void start() {
         int recovered = jobs.recoverAbandoned(nodeId + "/");
         if (recovered > 0) log.info("returned jobs held before the last stop recovered={}", recovered);
         long heartbeat = Math.max(100, jobs.settings().lease().toMillis() / 3);
-        scheduler.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(this::reap, 1000, 1000, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(leases::tick, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(reaper::tick, 1000, 1000, TimeUnit.MILLISECONDS);
         for (int i = 0; i < workers; i++) {
             String workerId = nodeId + "/" + i;
             Thread t = new Thread(() -> loop(workerId), "easel-worker-" + i);
@@ -75,6 +76,15 @@ public final class WorkerPool implements AutoCloseable {
             threads.add(t);
             t.start();
         }
+    }
+
+    /** The heartbeat, for tests that drive it under an injected clock. */
+    public LeaseKeeper leases() {
+        return leases;
+    }
+
+    public Reaper reaper() {
+        return reaper;
     }
 
     public boolean isRunning() {
@@ -102,7 +112,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void run(Job job) throws InterruptedException {
-        running.put(job.id(), job);
+        leases.hold(job);
         MDC.put("job_id", job.id());
         long started = System.nanoTime();
         try {
@@ -120,18 +130,18 @@ public final class WorkerPool implements AutoCloseable {
             }
         } catch (SpecResolver.ReferenceUnavailable e) {
             log.info("reference unavailable: {}", e.getMessage());
-            jobs.fail(job, "reference_unavailable", e.getMessage());
+            jobs.fail(job, JobError.REFERENCE_UNAVAILABLE, e.getMessage());
         } catch (RenderStopped stopped) {
             if (stopped.reason().equals("timeout")) {
-                jobs.fail(job, "timeout", "the job ran longer than the limit of " + jobs.settings().timeout().toSeconds() + " s");
+                jobs.fail(job, JobError.TIMEOUT, "the job ran longer than the limit of " + jobs.settings().timeout().toSeconds() + " s");
             }
         } catch (InterruptedException e) {
             throw e; // shutting down: the job stays claimed and is returned to the queue at the next start
         } catch (RuntimeException e) {
             log.error("render failed", e);
-            jobs.fail(job, "engine_error", "the " + engine.name() + " engine failed: " + e.getMessage());
+            jobs.fail(job, JobError.ENGINE_ERROR, "the " + engine.name() + " engine failed: " + e.getMessage());
         } finally {
-            running.remove(job.id());
+            leases.release(job);
             MDC.remove("job_id");
         }
     }
@@ -163,24 +173,6 @@ public final class WorkerPool implements AutoCloseable {
                 throw new RenderStopped("claim ended");
             }
             previewed = true;
-        }
-    }
-
-    private void heartbeat() {
-        for (Job job : running.values()) {
-            try {
-                if (!jobs.renewLease(job)) log.info("lease not renewed (job ended or moved) job_id={}", job.id());
-            } catch (Throwable t) {
-                log.error("heartbeat error job_id={}", job.id(), t);
-            }
-        }
-    }
-
-    private void reap() {
-        try {
-            jobs.reap();
-        } catch (Throwable t) {
-            log.error("reaper error", t);
         }
     }
 

@@ -1,9 +1,8 @@
 package dev.easel.moodboards;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.easel.api.ApiError;
-import dev.easel.api.ApiException;
-import dev.easel.api.GenerateRequestParser;
+import dev.easel.errors.DomainError;
+import dev.easel.json.Json;
+import dev.easel.net.HttpUrls;
 import dev.easel.store.AssetStore;
 import dev.easel.store.Database;
 import dev.easel.store.MoodboardStore;
@@ -32,51 +31,54 @@ public final class MoodboardService {
         this.clock = clock;
     }
 
-    /** From the JSON body {@code {"title", "image_urls" | "asset_ids"}}; every problem is reported at once. */
-    public Moodboard create(String accountId, JsonNode body) {
+    /**
+     * What a client asks for: a title and exactly one of image URLs and asset ids (the other null).
+     * {@code readProblems}: what reading the request found (an item that was not a string, null in its list), reported
+     * together with the problems found here, so that a client fixes the body in one round trip.
+     */
+    public record Draft(String title, List<String> imageUrls, List<String> assetIds, List<String> readProblems) {}
+
+    /** Every problem is reported at once. */
+    public Moodboard create(String accountId, Draft draft) {
         List<String> problems = new ArrayList<>();
-        JsonNode title = body.get("title");
-        if (title == null || !title.isTextual() || title.textValue().isBlank() || title.textValue().length() > MAX_TITLE) {
+        String title = draft.title();
+        if (title == null || title.isBlank() || title.length() > MAX_TITLE) {
             problems.add("title is required: a non-blank string of at most " + MAX_TITLE + " characters");
         }
-        JsonNode urls = body.get("image_urls"), ids = body.get("asset_ids");
+        List<String> urls = draft.imageUrls(), ids = draft.assetIds();
         if ((urls == null) == (ids == null)) {
+            problems.addAll(draft.readProblems());
             problems.add("send exactly one of image_urls and asset_ids: an array of 1 to " + MAX_IMAGES + " items");
-            throw new ApiException(new ApiError.BadRequest(problems));
+            throw new DomainError.Invalid(problems);
         }
         String field = urls != null ? "image_urls" : "asset_ids";
-        JsonNode list = urls != null ? urls : ids;
-        if (!list.isArray() || list.isEmpty() || list.size() > MAX_IMAGES) {
-            problems.add(field + " must be an array of 1 to " + MAX_IMAGES + " items (got "
-                    + (list.isArray() ? list.size() + " items" : GenerateRequestParser.typeName(list)) + ")");
-            throw new ApiException(new ApiError.BadRequest(problems));
+        List<String> list = urls != null ? urls : ids;
+        if (list.isEmpty() || list.size() > MAX_IMAGES) {
+            problems.add(field + " must be an array of 1 to " + MAX_IMAGES + " items (got " + list.size() + " items)");
+            throw new DomainError.Invalid(problems);
         }
         return db.tx(tx -> {
             List<Moodboard.Image> images = new ArrayList<>();
             for (int i = 0; i < list.size(); i++) {
-                JsonNode item = list.get(i);
+                String item = list.get(i);
+                if (item == null) continue; // not a string: in readProblems
                 String at = field + "[" + i + "]";
-                if (!item.isTextual()) {
-                    problems.add(at + " must be a string (got " + GenerateRequestParser.typeName(item) + ")");
-                } else if (urls != null) {
-                    String url = item.textValue();
-                    if (url.length() > MAX_URL || !GenerateRequestParser.isHttpUrl(url)) {
+                if (urls != null) {
+                    if (item.length() > MAX_URL || !HttpUrls.isHttpUrl(item)) {
                         problems.add(at + " must be an absolute http or https URL of at most " + MAX_URL + " characters (got "
-                                + GenerateRequestParser.quote(url) + ")");
+                                + Json.quote(item) + ")");
                     } else {
-                        images.add(new Moodboard.Image(null, url));
+                        images.add(new Moodboard.Image(null, item));
                     }
+                } else if (assets.find(tx, item).filter(a -> a.accountId().equals(accountId)).isEmpty()) {
+                    problems.add(at + " " + Json.quote(item) + " is not an asset of yours");
                 } else {
-                    String id = item.textValue();
-                    if (assets.find(tx, id).filter(a -> a.accountId().equals(accountId)).isEmpty()) {
-                        problems.add(at + " " + GenerateRequestParser.quote(id) + " is not an asset of yours");
-                    } else {
-                        images.add(new Moodboard.Image(id, null));
-                    }
+                    images.add(new Moodboard.Image(item, null));
                 }
             }
-            if (!problems.isEmpty()) throw new ApiException(new ApiError.BadRequest(problems));
-            Moodboard m = new Moodboard(UUID.randomUUID().toString(), accountId, title.textValue().strip(), images, clock.instant());
+            problems.addAll(draft.readProblems());
+            if (!problems.isEmpty()) throw new DomainError.Invalid(problems);
+            Moodboard m = new Moodboard(UUID.randomUUID().toString(), accountId, title.strip(), images, clock.instant());
             store.insert(tx, m);
             return m;
         });
@@ -99,7 +101,7 @@ public final class MoodboardService {
     public void delete(String accountId, String id) {
         db.tx(tx -> {
             store.find(tx, id).filter(m -> m.accountId().equals(accountId))
-                    .orElseThrow(() -> ApiException.notFound("no moodboard " + id));
+                    .orElseThrow(() -> new DomainError.NotFound("no moodboard " + id));
             store.delete(tx, id);
             return null;
         });

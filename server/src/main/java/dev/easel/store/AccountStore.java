@@ -1,6 +1,7 @@
 package dev.easel.store;
 
 import dev.easel.accounts.Account;
+import dev.easel.billing.LedgerKind;
 import dev.easel.store.Database.Tx;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -13,11 +14,21 @@ public final class AccountStore {
     public void insert(Tx tx, Account a, long now) throws SQLException {
         tx.update("INSERT INTO accounts (id, name, balance_micros, max_concurrent_jobs, max_backlog, created_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?)", a.id(), a.name(), a.balanceMicros(), a.maxConcurrentJobs(), a.maxBacklog(), now);
-        if (a.balanceMicros() != 0) ledger(tx, a.id(), null, "credit", a.balanceMicros(), now);
+        if (a.balanceMicros() != 0) ledger(tx, a.id(), null, LedgerKind.CREDIT, a.balanceMicros(), now);
     }
 
     public Optional<Account> find(Tx tx, String id) throws SQLException {
         return tx.one("SELECT " + COLUMNS + " FROM accounts WHERE id = ?", AccountStore::account, id);
+    }
+
+    /**
+     * Locks the account's row for the rest of the transaction and reads it: a second transaction that
+     * checks or changes the same account's limits and money waits until this one ends. On PostgreSQL
+     * the no-op UPDATE takes the row lock; on SQLite every write transaction already holds the
+     * database's write lock (BEGIN IMMEDIATE), so the same statement is the equivalent there.
+     */
+    public Optional<Account> lock(Tx tx, String id) throws SQLException {
+        return tx.one("UPDATE accounts SET id = id WHERE id = ? RETURNING " + COLUMNS, AccountStore::account, id);
     }
 
     public Optional<Account> findByKeyHash(Tx tx, String keyHash) throws SQLException {
@@ -39,7 +50,7 @@ public final class AccountStore {
     }
 
     /** Moves the balance and records why, in the caller's transaction. */
-    public void adjustBalance(Tx tx, String accountId, String jobId, String kind, long deltaMicros, long now)
+    public void adjustBalance(Tx tx, String accountId, String jobId, LedgerKind kind, long deltaMicros, long now)
             throws SQLException {
         tx.update("UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?", deltaMicros, accountId);
         ledger(tx, accountId, jobId, kind, deltaMicros, now);
@@ -49,10 +60,10 @@ public final class AccountStore {
         tx.update("UPDATE accounts SET last_job_created_at = ? WHERE id = ?", createdAt, accountId);
     }
 
-    private static void ledger(Tx tx, String accountId, String jobId, String kind, long micros, long now)
+    private static void ledger(Tx tx, String accountId, String jobId, LedgerKind kind, long micros, long now)
             throws SQLException {
         tx.update("INSERT INTO ledger (account_id, job_id, kind, amount_micros, at) VALUES (?, ?, ?, ?, ?)",
-                accountId, jobId, kind, micros, now);
+                accountId, jobId, kind.wire, micros, now);
     }
 
     private static Account account(ResultSet r) throws SQLException {

@@ -1,9 +1,10 @@
 package dev.easel.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.easel.api.Json;
+import dev.easel.json.Json;
 import dev.easel.jobs.GenerateRequest;
 import dev.easel.jobs.Job;
+import dev.easel.jobs.JobError;
 import dev.easel.jobs.JobStatus;
 import dev.easel.store.Database.Tx;
 import java.sql.ResultSet;
@@ -17,7 +18,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** SQL for jobs. Every method runs in the caller's transaction; the lifecycle rules live in JobService. */
+/**
+ * SQL for jobs. Every method runs in the caller's transaction; the lifecycle rules live in JobService.
+ * Every write of a job's status is a conditional update: {@code WHERE status IN (the statuses the
+ * transition table allows the move from) AND attempt = ?}, and reports whether the row moved. So a
+ * move the table forbids, a stale worker, or the loser of a race (a cancel against a completion)
+ * changes nothing, on any database and without a process-wide lock.
+ */
 public final class JobStore {
     private static final String COLUMNS = "id, account_id, type, status, request_json, price_micros, webhook_url, "
             + "idempotency_key, request_hash, created_at, queued_at, completed_at, attempt, lease_owner, "
@@ -28,12 +35,13 @@ public final class JobStore {
     public record Usage(int active, int backlogged, long reservedMicros) {}
 
     public void insert(Tx tx, Job j) throws SQLException {
+        if (!JobStatus.INITIAL.contains(j.status())) throw new IllegalArgumentException("a job starts backlogged or queued, not " + j.status().wire);
         tx.update("INSERT INTO jobs (" + COLUMNS + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 j.id(), j.accountId(), j.type(), j.status().wire, toJson(j.request()), j.priceMicros(), j.webhookUrl(),
                 j.idempotencyKey(), j.requestHash(), Rows.ms(j.createdAt()), Rows.ms(j.queuedAt()), Rows.ms(j.completedAt()),
                 j.attempt(), j.leaseOwner(), Rows.ms(j.leaseExpiresAt()), Rows.ms(j.startedAt()), j.progressStep(),
                 j.progressSteps(), j.previewKey(), j.resultKey(), j.result() == null ? null : toJson(j.result()),
-                j.errorCode(), j.errorMessage(), Rows.ms(j.createdAt()));
+                j.errorCode() == null ? null : j.errorCode().wire, j.errorMessage(), Rows.ms(j.createdAt()));
     }
 
     public Optional<Job> find(Tx tx, String id) throws SQLException {
@@ -85,8 +93,9 @@ public final class JobStore {
                 + "ORDER BY created_at LIMIT 1", JobStore::job, accountId);
     }
 
-    public void markQueued(Tx tx, String id, long now) throws SQLException {
-        tx.update("UPDATE jobs SET status = 'queued', queued_at = ?, updated_at = ? WHERE id = ?", now, now, id);
+    /** backlogged → queued, when an active slot of the account freed. */
+    public boolean promote(Tx tx, String id, long now) throws SQLException {
+        return move(tx, id, List.of(JobStatus.BACKLOGGED), null, JobStatus.QUEUED, now, "queued_at = ?", now);
     }
 
     /**
@@ -97,20 +106,20 @@ public final class JobStore {
         return tx.one("UPDATE jobs SET status = 'scheduled', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?, "
                         + "started_at = ?, progress_step = NULL, progress_steps = NULL, updated_at = ? "
                         + "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY queued_at, created_at LIMIT 1) "
+                        + "AND status = 'queued' "
                         + "RETURNING " + COLUMNS,
                 JobStore::job, owner, leaseUntil, now, now);
     }
 
     /**
-     * A write by the worker that holds attempt {@code attempt} of a job, applied only while that
-     * claim still stands (not re-queued, cancelled, timed out). Returns false when it does not.
+     * A worker's progress under attempt {@code attempt}: a move to {@code status} (processing, sampling
+     * or intermediate-complete) with its step and preview, applied only while that claim still stands
+     * and the table allows the move from the job's current status. False when it does not.
      */
-    public boolean updateClaimed(Tx tx, String id, int attempt, JobStatus status, Integer step, Integer steps,
-                                 String previewKey, long now) throws SQLException {
-        return tx.update("UPDATE jobs SET status = ?, progress_step = COALESCE(?, progress_step), "
-                        + "progress_steps = COALESCE(?, progress_steps), preview_key = COALESCE(?, preview_key), updated_at = ? "
-                        + "WHERE id = ? AND attempt = ? AND status IN (" + inList(JobStatus.CLAIMED) + ")",
-                status.wire, step, steps, previewKey, now, id, attempt) == 1;
+    public boolean progress(Tx tx, String id, int attempt, JobStatus status, Integer step, Integer steps,
+                            String previewKey, long now) throws SQLException {
+        return move(tx, id, JobStatus.CLAIMED, attempt, status, now, "progress_step = COALESCE(?, progress_step), "
+                + "progress_steps = COALESCE(?, progress_steps), preview_key = COALESCE(?, preview_key)", step, steps, previewKey);
     }
 
     public int renewLease(Tx tx, String id, int attempt, String owner, long leaseUntil) throws SQLException {
@@ -135,19 +144,43 @@ public final class JobStore {
                 + "AND started_at < ?", JobStore::job, startedBefore);
     }
 
-    public void requeue(Tx tx, String id, long now) throws SQLException {
-        tx.update("UPDATE jobs SET status = 'queued', queued_at = ?, lease_owner = NULL, lease_expires_at = NULL, "
-                + "started_at = NULL, progress_step = NULL, progress_steps = NULL, preview_key = NULL, updated_at = ? "
-                + "WHERE id = ?", now, now, id);
+    /** A claimed job whose worker is gone goes back to the queue, fenced by the attempt that was lost. */
+    public boolean requeue(Tx tx, String id, JobStatus from, int attempt, long now) throws SQLException {
+        return move(tx, id, List.of(from), attempt, JobStatus.QUEUED, now, "queued_at = ?, lease_owner = NULL, "
+                + "lease_expires_at = NULL, started_at = NULL, progress_step = NULL, progress_steps = NULL, preview_key = NULL", now);
     }
 
-    /** Ends a job: the terminal status with its result or error, and no lease. */
-    public void finish(Tx tx, String id, JobStatus status, String resultKey, Job.Result result, String errorCode,
-                       String errorMessage, long now) throws SQLException {
-        tx.update("UPDATE jobs SET status = ?, completed_at = ?, result_key = ?, result_json = ?, error_code = ?, "
-                        + "error_message = ?, lease_owner = NULL, lease_expires_at = NULL, "
-                        + "updated_at = ? WHERE id = ?",
-                status.wire, now, resultKey, result == null ? null : toJson(result), errorCode, errorMessage, now, id);
+    /**
+     * Ends a job that is in {@code from} at attempt {@code attempt}: the terminal status with its
+     * result or error, and no lease. False when the job is no longer in that status and attempt.
+     */
+    public boolean finish(Tx tx, String id, JobStatus from, int attempt, JobStatus status, String resultKey, Job.Result result,
+                          JobError error, String errorMessage, long now) throws SQLException {
+        if (!status.isTerminal()) throw new IllegalArgumentException(status.wire + " is not a terminal status");
+        return move(tx, id, List.of(from), attempt, status, now, "completed_at = ?, result_key = ?, result_json = ?, error_code = ?, "
+                        + "error_message = ?, lease_owner = NULL, lease_expires_at = NULL",
+                now, resultKey, result == null ? null : toJson(result), error == null ? null : error.wire, errorMessage);
+    }
+
+    /**
+     * The one status write: {@code UPDATE … SET status = to, <set> WHERE id = ? AND status IN (from,
+     * less any status the table forbids to move to {@code to}) [AND attempt = ?]}. True when the row moved.
+     */
+    private static boolean move(Tx tx, String id, List<JobStatus> from, Integer attempt, JobStatus to, long now, String set,
+                                Object... setArgs) throws SQLException {
+        List<JobStatus> allowed = from.stream().filter(s -> s.canMoveTo(to)).toList();
+        if (allowed.isEmpty()) return false;
+        List<Object> args = new ArrayList<>();
+        args.add(to.wire);
+        args.addAll(java.util.Arrays.asList(setArgs));
+        args.add(now);
+        args.add(id);
+        String sql = "UPDATE jobs SET status = ?, " + set + ", updated_at = ? WHERE id = ? AND status IN (" + inList(allowed) + ")";
+        if (attempt != null) {
+            sql += " AND attempt = ?";
+            args.add(attempt);
+        }
+        return tx.update(sql, args.toArray()) == 1;
     }
 
     public void delete(Tx tx, String id) throws SQLException {
@@ -175,7 +208,12 @@ public final class JobStore {
                 fromJson(r.getString(5), GenerateRequest.class), r.getLong(6), r.getString(7), r.getString(8),
                 r.getString(9), Rows.instant(r, 10), Rows.instant(r, 11), Rows.instant(r, 12), r.getInt(13), r.getString(14),
                 Rows.instant(r, 15), Rows.instant(r, 16), Rows.integer(r, 17), Rows.integer(r, 18), r.getString(19), r.getString(20),
-                resultJson == null ? null : fromJson(resultJson, Job.Result.class), r.getString(22), r.getString(23));
+                resultJson == null ? null : fromJson(resultJson, Job.Result.class), errorCode(r.getString(22)), r.getString(23));
+    }
+
+    private static JobError errorCode(String wire) throws SQLException {
+        if (wire == null) return null;
+        return JobError.fromWire(wire).orElseThrow(() -> new SQLException("unknown error code in row: " + wire));
     }
 
     private static String toJson(Object o) throws SQLException {

@@ -34,7 +34,12 @@ public record Page<T>(List<T> items, String nextCursor) {
         /** Null when {@code cursor} is not one this server gave out. */
         public static After decode(String cursor) {
             Matcher m = CURSOR.matcher(cursor);
-            return m.matches() ? new After(Long.parseLong(m.group(1)), m.group(2)) : null;
+            if (!m.matches()) return null;
+            try {
+                return new After(Long.parseLong(m.group(1)), m.group(2));
+            } catch (NumberFormatException e) {
+                return null; // 19 digits past Long.MAX_VALUE: not one of ours
+            }
         }
     }
 }

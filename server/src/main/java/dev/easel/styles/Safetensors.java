@@ -1,7 +1,7 @@
 package dev.easel.styles;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.easel.api.Json;
+import dev.easel.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

@@ -1,7 +1,6 @@
 package dev.easel.styles;
 
-import dev.easel.api.ApiError;
-import dev.easel.api.ApiException;
+import dev.easel.errors.DomainError;
 import dev.easel.blobs.BlobStore;
 import dev.easel.blobs.Upload;
 import dev.easel.store.Database;
@@ -41,14 +40,14 @@ public final class StyleService {
     public Style create(String accountId, Upload file, String title, String prompt) {
         checkText(title, prompt);
         if (file.size() > MAX_BYTES) {
-            throw new ApiException(new ApiError.PayloadTooLarge("file is " + file.size() + " bytes; a LoRA may be at most "
+            throw new DomainError.TooLarge(("file is " + file.size() + " bytes; a LoRA may be at most "
                     + MAX_BYTES + " bytes (1 GB)"));
         }
         Safetensors.LoraInfo lora;
         try (InputStream in = file.open().get()) {
             lora = Safetensors.inspect(in, file.size());
         } catch (Safetensors.NotALora e) {
-            throw ApiException.badRequest("file is not a LoRA in safetensors format: " + e.getMessage());
+            throw new DomainError.Invalid("file is not a LoRA in safetensors format: " + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -65,10 +64,10 @@ public final class StyleService {
 
     private static void checkText(String title, String prompt) {
         if (title == null || title.isBlank() || title.length() > MAX_TITLE) {
-            throw ApiException.badRequest("title is required: a non-blank string of at most " + MAX_TITLE + " characters");
+            throw new DomainError.Invalid("title is required: a non-blank string of at most " + MAX_TITLE + " characters");
         }
         if (prompt != null && prompt.length() > MAX_PROMPT) {
-            throw ApiException.badRequest("prompt may be at most " + MAX_PROMPT + " characters (got " + prompt.length() + ")");
+            throw new DomainError.Invalid("prompt may be at most " + MAX_PROMPT + " characters (got " + prompt.length() + ")");
         }
     }
 
@@ -111,7 +110,7 @@ public final class StyleService {
 
     /** Another account's style, public or not, cannot be changed: it is a 404 like a style that does not exist. */
     private static Style owned(Optional<Style> style, String accountId, String id) {
-        return style.filter(s -> s.accountId().equals(accountId)).orElseThrow(() -> ApiException.notFound("no style " + id
+        return style.filter(s -> s.accountId().equals(accountId)).orElseThrow(() -> new DomainError.NotFound("no style " + id
                 + " of yours"));
     }
 }

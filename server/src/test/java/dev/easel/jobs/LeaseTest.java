@@ -74,7 +74,8 @@ class LeaseTest {
         assertThat(jobs.progress(stale, JobStatus.SAMPLING, 3, 8, null)).isFalse();
         assertThat(jobs.renewLease(stale)).isFalse();
         assertThat(jobs.complete(stale, "STALESTALESTALESTALE", new Job.Result(1, "x", 1, 1))).isFalse();
-        assertThat(jobs.fail(stale, "engine_error", "x")).isFalse();
+        assertThat(jobs.fail(stale, dev.easel.jobs.JobError.ENGINE_ERROR, "x")).isFalse();
+        assertThat(jobs.progress(fresh, JobStatus.PROCESSING, null, null, null)).isTrue();
         assertThat(jobs.progress(fresh, JobStatus.SAMPLING, 1, 8, null)).isTrue();
         assertThat(jobs.complete(fresh, "FRESHFRESHFRESHFRESH", new Job.Result(7, "p", 1024, 1024))).isTrue();
         assertThat(server.get(key, "/jobs/" + id).json().get("status").asText()).isEqualTo("completed");

@@ -1,6 +1,6 @@
 package dev.easel.styles;
 
-import dev.easel.api.Json;
+import dev.easel.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

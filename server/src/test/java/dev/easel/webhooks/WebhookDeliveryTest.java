@@ -122,7 +122,7 @@ class WebhookDeliveryTest {
 
         String failing = submit(receiver.url("/hook"));
         Job claimed = server.easel.jobs().claim("test-worker").orElseThrow();
-        assertThat(server.easel.jobs().fail(claimed, "engine_error", "the engine broke")).isTrue();
+        assertThat(server.easel.jobs().fail(claimed, dev.easel.jobs.JobError.ENGINE_ERROR, "the engine broke")).isTrue();
         receiver.await(r -> r.size() == 2);
         JsonNode payload = TestServer.object(receiver.received.get(1).bodyText());
         assertThat(payload.get("job_id").asText()).isEqualTo(failing);
@@ -310,6 +310,7 @@ class WebhookDeliveryTest {
         var jobs = server.easel.jobs();
         for (int i = 0; i < 1000; i++) {
             Job claimed = jobs.claim("test-worker").orElseThrow();
+            assertThat(jobs.progress(claimed, dev.easel.jobs.JobStatus.PROCESSING, null, null, null)).isTrue();
             assertThat(jobs.complete(claimed, "k" + "0".repeat(20) + i, new Job.Result(1, "p", 1024, 1024))).isTrue();
         }
         receiver.await(r -> r.size() >= 1000);
@@ -336,7 +337,8 @@ class WebhookDeliveryTest {
         AtomicInteger calls = new AtomicInteger();
         receiver.reply = r -> Reply.status(calls.incrementAndGet() == 1 ? 500 : 200);
         String id = submit(receiver.url("/hook"));
-        server.delete(key, "/jobs/" + id); // cancelled: the webhook is due
+        Job claimed = server.easel.jobs().claim("test-worker").orElseThrow();
+        assertThat(server.easel.jobs().fail(claimed, dev.easel.jobs.JobError.ENGINE_ERROR, "broke")).isTrue(); // the webhook is due
         JsonNode h = awaitHook(id, attempts(1));
         assertThat(server.delete(key, "/jobs/" + id).status()).as("deleted").isEqualTo(200);
         assertThat(server.get(key, "/jobs/" + id + "/webhook").status()).isEqualTo(404);

@@ -1,4 +1,4 @@
-package dev.easel.api;
+package dev.easel.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,45 +7,29 @@ import dev.easel.assets.Asset;
 import dev.easel.billing.Money;
 import dev.easel.jobs.Job;
 import dev.easel.moodboards.Moodboard;
+import dev.easel.blobs.PublicUrls;
+import dev.easel.json.Json;
 import dev.easel.store.JobStore;
 import dev.easel.store.Page;
 import dev.easel.styles.Style;
 import dev.easel.webhooks.Delivery;
 import dev.easel.webhooks.WebhookService;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.function.Supplier;
 
-/** How jobs and accounts look on the wire. The job object is the same for GET, lists, SSE and webhooks. */
+/** How assets, styles, moodboards, webhooks and accounts look on the wire. Jobs: {@link dev.easel.jobs.JobJson}. */
 public final class Views {
-    /** ISO-8601 in UTC with milliseconds, e.g. 2026-11-25T10:15:30.123Z. */
-    public static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
-            .withZone(ZoneOffset.UTC);
+    private final PublicUrls urls;
 
-    private final Supplier<String> publicUrl;
-
-    /** @param publicUrl the absolute base URL clients reach this server at */
-    public Views(Supplier<String> publicUrl) {
-        this.publicUrl = publicUrl;
-    }
-
-    public String imageUrl(String blobKey) {
-        return fileUrl(blobKey, "png");
-    }
-
-    /** The capability URL of a blob: whoever has it may read the file, as with Krea's CDN links. */
-    public String fileUrl(String blobKey, String extension) {
-        String base = publicUrl.get();
-        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/images/" + blobKey + "." + extension;
+    public Views(PublicUrls urls) {
+        this.urls = urls;
     }
 
     public ObjectNode asset(Asset a) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", a.id());
-        o.put("image_url", fileUrl(a.blobKey(), a.extension()));
-        o.put("uploaded_at", time(a.uploadedAt()));
+        o.put("image_url", urls.file(a.blobKey(), a.extension()));
+        o.put("uploaded_at", Json.time(a.uploadedAt()));
         o.put("width", a.width());
         o.put("height", a.height());
         o.put("size_bytes", a.sizeBytes());
@@ -64,7 +48,7 @@ public final class Views {
         o.put("prompt", s.prompt());
         o.put("owner", s.accountId());
         o.put("like_count", 0);
-        o.put("created_at", time(s.createdAt()));
+        o.put("created_at", Json.time(s.createdAt()));
         o.putArray("models").add("krea-2");
         ObjectNode lora = o.putObject("lora");
         lora.put("format", s.loraFormat());
@@ -84,7 +68,7 @@ public final class Views {
             if (i.assetId() != null) assetIds.add(i.assetId());
             else urls.add(i.url());
         }
-        o.put("created_at", time(m.createdAt()));
+        o.put("created_at", Json.time(m.createdAt()));
         return o;
     }
 
@@ -94,42 +78,6 @@ public final class Views {
         ArrayNode items = o.putArray("items");
         page.items().forEach(i -> items.add(view.apply(i)));
         o.put("next_cursor", page.nextCursor());
-        return o;
-    }
-
-    public ObjectNode job(Job j) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
-        o.put("job_id", j.id());
-        o.put("type", j.type());
-        o.put("status", j.status().wire);
-        o.put("created_at", time(j.createdAt()));
-        o.put("completed_at", time(j.completedAt()));
-        switch (j.status()) {
-            case COMPLETED -> {
-                ObjectNode r = o.putObject("result");
-                r.putArray("urls").add(imageUrl(j.resultKey()));
-                r.put("seed", j.result().seed());
-                r.put("prompt", j.result().prompt());
-                r.put("width", j.result().width());
-                r.put("height", j.result().height());
-            }
-            case FAILED -> {
-                ObjectNode error = o.putObject("error");
-                error.put("code", j.errorCode());
-                error.put("message", j.errorMessage());
-                o.putObject("result").set("error", error.deepCopy());
-            }
-            case INTERMEDIATE_COMPLETE -> {
-                if (j.previewKey() != null) o.putObject("result").putArray("urls").add(imageUrl(j.previewKey()));
-                else o.putNull("result");
-            }
-            default -> o.putNull("result");
-        }
-        if (!j.status().isTerminal() && j.progressStep() != null) {
-            ObjectNode p = o.putObject("progress");
-            p.put("step", j.progressStep());
-            p.put("steps", j.progressSteps());
-        }
         return o;
     }
 
@@ -145,13 +93,13 @@ public final class Views {
         o.put("webhook_id", d == null ? null : d.id());
         o.put("status", d == null ? "waiting" : d.state().wire);
         boolean pending = d != null && d.state() == Delivery.State.PENDING;
-        o.put("next_attempt_at", pending ? time(d.nextAttemptAt()) : null);
-        o.put("give_up_at", pending ? time(d.giveUpAt()) : null);
+        o.put("next_attempt_at", pending ? Json.time(d.nextAttemptAt()) : null);
+        o.put("give_up_at", pending ? Json.time(d.giveUpAt()) : null);
         ArrayNode attempts = o.putArray("attempts");
         if (s != null) {
             for (Delivery.Attempt a : s.attempts()) {
                 ObjectNode at = attempts.addObject();
-                at.put("at", time(a.at()));
+                at.put("at", Json.time(a.at()));
                 at.put("status_code", a.statusCode());
                 at.put("error", a.error());
                 at.put("duration_ms", a.durationMs());
@@ -165,9 +113,9 @@ public final class Views {
         ObjectNode o = Json.MAPPER.createObjectNode();
         Delivery.Secret current = live.get(0);
         o.put("secret", current.secret());
-        o.put("created_at", time(current.createdAt()));
+        o.put("created_at", Json.time(current.createdAt()));
         o.put("previous_valid_until", live.stream().skip(1).map(Delivery.Secret::expiresAt).max(Instant::compareTo)
-                .map(Views::time).orElse(null));
+                .map(Json::time).orElse(null));
         return o;
     }
 
@@ -183,9 +131,5 @@ public final class Views {
         o.put("running_jobs", usage.active());
         o.put("waiting_jobs", usage.backlogged());
         return o;
-    }
-
-    public static String time(Instant t) {
-        return t == null ? null : TIME.format(t);
     }
 }

@@ -1,4 +1,4 @@
-package dev.easel.api;
+package dev.easel.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.easel.api;
+package dev.easel.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.MutableClock;
 import dev.easel.TestServer;
 import dev.easel.accounts.AccountService;
-import dev.easel.api.ApiError.PaymentRequired;
+import dev.easel.errors.DomainError;
 import dev.easel.jobs.AspectRatio;
 import dev.easel.jobs.Creativity;
 import dev.easel.jobs.GenerateRequest;
@@ -134,8 +134,8 @@ class AccountsAndBillingTest {
         try {
             server.easel.jobs().submit(short1.account().id(), withMoodboard, null, null, "h");
             throw new AssertionError("expected 402");
-        } catch (ApiException e) {
-            assertThat(e.error()).isInstanceOf(PaymentRequired.class);
+        } catch (DomainError e) {
+            assertThat(e).isInstanceOf(DomainError.PaymentRequired.class);
             assertThat(e.getMessage()).startsWith("insufficient credits: this request costs $0.04 ");
         }
     }

@@ -1,10 +1,11 @@
-package dev.easel.api;
+package dev.easel.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.MutableClock;
 import dev.easel.TestServer;
+import dev.easel.json.Json;
 import dev.easel.jobs.Job;
 import dev.easel.jobs.JobService;
 import dev.easel.jobs.JobStatus;

@@ -1,4 +1,4 @@
-package dev.easel.api;
+package dev.easel.ops;
 
 import dev.easel.jobs.JobStatus;
 import io.micrometer.core.instrument.Counter;

@@ -1,8 +1,9 @@
-package dev.easel.api;
+package dev.easel.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
+import dev.easel.errors.DomainError;
 import dev.easel.jobs.AspectRatio;
 import dev.easel.jobs.Creativity;
 import dev.easel.jobs.GenerateRequest;
@@ -10,7 +11,6 @@ import dev.easel.jobs.GenerateRequest.ImageStyleRef;
 import dev.easel.jobs.GenerateRequest.MoodboardRef;
 import dev.easel.jobs.GenerateRequest.StyleRef;
 import java.math.BigDecimal;
-import java.net.URI;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -23,6 +23,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BiPredicate;
+import dev.easel.json.Json;
+import dev.easel.net.HttpUrls;
 
 /**
  * Validates a Krea 2 Medium request body against the OpenAPI schema of the user's specification,
@@ -31,7 +33,7 @@ import java.util.function.BiPredicate;
  */
 public final class GenerateRequestParser {
     public static final int MAX_PROMPT_CHARS = 10_000;
-    public static final long MAX_SEED = (1L << 53) - 1;
+    public static final long MAX_SEED = GenerateRequest.MAX_SEED;
     public static final int MAX_IMAGE_STYLE_REFERENCES = 10;
     public static final int MAX_MOODBOARDS = 1;
     public static final double DEFAULT_REFERENCE_STRENGTH = 0.5;
@@ -104,7 +106,7 @@ public final class GenerateRequestParser {
         int complexity = slider("complexity", root.get("complexity"), problems);
         List<MoodboardRef> moodboards = moodboards(root.get("moodboards"), accountId, problems);
 
-        if (!problems.isEmpty()) throw new ApiException(new ApiError.BadRequest(problems));
+        if (!problems.isEmpty()) throw new DomainError.Invalid(problems);
         return new Parsed(new GenerateRequest(prompt, seed, styles, refs, aspect, resolution, creativity,
                 intensity, complexity, moodboards), usedAlias);
     }
@@ -117,18 +119,18 @@ public final class GenerateRequestParser {
 
     private static JsonNode readObject(byte[] body) {
         if (body == null || body.length == 0 || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-            throw ApiException.badRequest("request body must be a JSON object (got an empty body)");
+            throw new DomainError.Invalid("request body must be a JSON object (got an empty body)");
         }
         JsonNode root;
         try {
             root = Json.STRICT.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("request body is not valid JSON: " + e.getOriginalMessage());
+            throw new DomainError.Invalid("request body is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
-            throw ApiException.badRequest("request body could not be read");
+            throw new DomainError.Invalid("request body could not be read");
         }
         if (root == null || !root.isObject()) {
-            throw ApiException.badRequest("request body must be a JSON object (got " + typeName(root) + ")");
+            throw new DomainError.Invalid("request body must be a JSON object (got " + Json.typeName(root) + ")");
         }
         return root;
     }
@@ -139,12 +141,12 @@ public final class GenerateRequestParser {
             return null;
         }
         if (!node.isTextual()) {
-            problems.add("prompt must be a string (got " + typeName(node) + ")");
+            problems.add("prompt must be a string (got " + Json.typeName(node) + ")");
             return null;
         }
         String p = node.textValue();
         int chars = p.codePointCount(0, p.length());
-        if (p.isBlank()) problems.add("prompt must contain a non-whitespace character (got " + quote(p) + ")");
+        if (p.isBlank()) problems.add("prompt must contain a non-whitespace character (got " + Json.quote(p) + ")");
         else if (chars > MAX_PROMPT_CHARS) {
             problems.add("prompt must be at most " + MAX_PROMPT_CHARS + " characters (got " + chars + ")");
         }
@@ -154,16 +156,20 @@ public final class GenerateRequestParser {
     private static Long seed(JsonNode node, List<String> problems) {
         if (node == null || node.isNull()) return null;
         if (!node.isNumber()) {
-            problems.add("seed must be a number or null (got " + typeName(node) + ")");
+            problems.add("seed must be a number or null (got " + Json.typeName(node) + ")");
             return null;
         }
         BigDecimal v = node.decimalValue();
+        if (!Json.reasonable(v)) {
+            problems.add("seed must be between 0 and " + MAX_SEED + " (got " + Json.number(node) + ")");
+            return null;
+        }
         if (!isIntegral(v)) {
-            problems.add("seed must be an integer (got " + node + ")");
+            problems.add("seed must be an integer (got " + Json.number(node) + ")");
             return null;
         }
         if (v.signum() < 0 || v.compareTo(BigDecimal.valueOf(MAX_SEED)) > 0) {
-            problems.add("seed must be between 0 and " + MAX_SEED + " (got " + node + ")");
+            problems.add("seed must be between 0 and " + MAX_SEED + " (got " + Json.number(node) + ")");
             return null;
         }
         return v.longValueExact();
@@ -172,16 +178,16 @@ public final class GenerateRequestParser {
     private static int slider(String field, JsonNode node, List<String> problems) {
         if (node == null) return 0;
         if (!node.isNumber()) {
-            problems.add(field + " must be an integer (got " + typeName(node) + ")");
+            problems.add(field + " must be an integer (got " + Json.typeName(node) + ")");
             return 0;
         }
         BigDecimal v = node.decimalValue();
-        if (!isIntegral(v)) {
-            problems.add(field + " must be an integer (got " + node + ")");
+        if (!Json.reasonable(v) || v.compareTo(BigDecimal.valueOf(-100)) < 0 || v.compareTo(BigDecimal.valueOf(100)) > 0) {
+            problems.add(field + " must be between -100 and 100 (got " + Json.number(node) + ")");
             return 0;
         }
-        if (v.compareTo(BigDecimal.valueOf(-100)) < 0 || v.compareTo(BigDecimal.valueOf(100)) > 0) {
-            problems.add(field + " must be between -100 and 100 (got " + node + ")");
+        if (!isIntegral(v)) {
+            problems.add(field + " must be an integer (got " + Json.number(node) + ")");
             return 0;
         }
         return v.intValueExact();
@@ -195,11 +201,11 @@ public final class GenerateRequestParser {
             return Optional.empty();
         }
         if (!node.isTextual()) {
-            problems.add(rule + " (got " + typeName(node) + ")");
+            problems.add(rule + " (got " + Json.typeName(node) + ")");
             return Optional.empty();
         }
         if (!values.contains(node.textValue())) {
-            problems.add(rule + " (got " + quote(node.textValue()) + ")");
+            problems.add(rule + " (got " + Json.quote(node.textValue()) + ")");
             return Optional.empty();
         }
         return Optional.of(node.textValue());
@@ -212,13 +218,13 @@ public final class GenerateRequestParser {
             JsonNode item = items.get(i);
             String at = field + "[" + i + "]";
             if (!item.isObject()) {
-                problems.add(at + " must be an object with id and strength (got " + typeName(item) + ")");
+                problems.add(at + " must be an object with id and strength (got " + Json.typeName(item) + ")");
                 continue;
             }
             String id = requiredString(at + ".id", item.get("id"), problems);
             Double strength = number(at + ".strength", item.get("strength"), true, -2, 2, problems);
             if (id != null && !styleUsable.test(accountId, id)) {
-                problems.add(at + ".id " + quote(id) + " is not a style you can use");
+                problems.add(at + ".id " + Json.quote(id) + " is not a style you can use");
             }
             if (id != null && strength != null) out.add(new StyleRef(id, strength));
         }
@@ -232,12 +238,12 @@ public final class GenerateRequestParser {
             JsonNode item = items.get(i);
             String at = field + "[" + i + "]";
             if (!item.isObject()) {
-                problems.add(at + " must be an object with url and strength (got " + typeName(item) + ")");
+                problems.add(at + " must be an object with url and strength (got " + Json.typeName(item) + ")");
                 continue;
             }
             String url = requiredString(at + ".url", item.get("url"), problems);
-            if (url != null && !isHttpUrl(url)) {
-                problems.add(at + ".url must be an absolute http or https URL (got " + quote(url) + ")");
+            if (url != null && !HttpUrls.isHttpUrl(url)) {
+                problems.add(at + ".url must be an absolute http or https URL (got " + Json.quote(url) + ")");
                 url = null;
             }
             Double strength = number(at + ".strength", item.get("strength"), false, 0, 1, problems);
@@ -255,15 +261,15 @@ public final class GenerateRequestParser {
             JsonNode item = items.get(i);
             String at = "moodboards[" + i + "]";
             if (!item.isObject()) {
-                problems.add(at + " must be an object with id and strength (got " + typeName(item) + ")");
+                problems.add(at + " must be an object with id and strength (got " + Json.typeName(item) + ")");
                 continue;
             }
             String id = requiredString(at + ".id", item.get("id"), problems);
             if (id != null && !isUuid(id)) {
-                problems.add(at + ".id must be a UUID (got " + quote(id) + ")");
+                problems.add(at + ".id must be a UUID (got " + Json.quote(id) + ")");
                 id = null;
             } else if (id != null && !moodboardUsable.test(accountId, id)) {
-                problems.add(at + ".id " + quote(id) + " is not a moodboard you can use");
+                problems.add(at + ".id " + Json.quote(id) + " is not a moodboard you can use");
                 id = null;
             }
             Double strength = number(at + ".strength", item.get("strength"), false, 0, 1, problems);
@@ -278,7 +284,7 @@ public final class GenerateRequestParser {
     private static List<JsonNode> items(String field, JsonNode node, int maxItems, List<String> problems) {
         if (node == null) return List.of();
         if (!node.isArray()) {
-            problems.add(field + " must be an array (got " + typeName(node) + ")");
+            problems.add(field + " must be an array (got " + Json.typeName(node) + ")");
             return List.of();
         }
         if (node.size() > maxItems) {
@@ -297,7 +303,7 @@ public final class GenerateRequestParser {
             return null;
         }
         if (!node.isTextual()) {
-            problems.add(field + " must be a string (got " + typeName(node) + ")");
+            problems.add(field + " must be a string (got " + Json.typeName(node) + ")");
             return null;
         }
         return node.textValue();
@@ -314,26 +320,15 @@ public final class GenerateRequestParser {
             return Double.NaN;
         }
         if (!node.isNumber()) {
-            problems.add(field + " must be a number (got " + typeName(node) + ")");
+            problems.add(field + " must be a number (got " + Json.typeName(node) + ")");
             return null;
         }
         BigDecimal v = node.decimalValue();
-        if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
-            problems.add(field + " must be between " + fmt(min) + " and " + fmt(max) + " (got " + node + ")");
+        if (!Json.reasonable(v) || v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
+            problems.add(field + " must be between " + fmt(min) + " and " + fmt(max) + " (got " + Json.number(node) + ")");
             return null;
         }
         return v.doubleValue();
-    }
-
-    public static boolean isHttpUrl(String s) {
-        try {
-            URI u = new URI(s);
-            String scheme = u.getScheme();
-            return u.isAbsolute() && u.getHost() != null && !u.getHost().isEmpty()
-                    && ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme));
-        } catch (Exception e) {
-            return false;
-        }
     }
 
     private static boolean isUuid(String s) {
@@ -354,31 +349,7 @@ public final class GenerateRequestParser {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
-    public static String typeName(JsonNode node) {
-        if (node == null) return "nothing";
-        JsonNodeType t = node.getNodeType();
-        return switch (t) {
-            case ARRAY -> "an array";
-            case OBJECT, POJO -> "an object";
-            case STRING -> "a string";
-            case NUMBER -> "a number";
-            case BOOLEAN -> "a boolean";
-            case NULL, MISSING -> "null";
-            case BINARY -> "binary data";
-        };
-    }
-
-    /** A user value quoted as JSON, cut to a readable length. */
-    public static String quote(String s) {
-        try {
-            return Json.MAPPER.writeValueAsString(truncate(s));
-        } catch (JsonProcessingException e) {
-            return "\"?\"";
-        }
-    }
-
     private static String truncate(String s) {
         return s.length() <= 100 ? s : s.substring(0, 100) + "…";
     }
-
 }

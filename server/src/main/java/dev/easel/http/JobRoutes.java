@@ -1,0 +1,218 @@
+package dev.easel.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.easel.accounts.Account;
+import dev.easel.accounts.ApiKeys;
+import dev.easel.blobs.BlobStore;
+import dev.easel.errors.DomainError;
+import dev.easel.jobs.Job;
+import dev.easel.jobs.JobJson;
+import dev.easel.jobs.JobService;
+import dev.easel.jobs.JobStatus;
+import dev.easel.json.Json;
+import dev.easel.net.HttpUrls;
+import dev.easel.webhooks.WebhookService;
+import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/** Generation and jobs: submit, read, list, cancel or delete, follow as SSE, their webhooks, and their images. */
+final class JobRoutes {
+    private static final Logger log = LoggerFactory.getLogger(JobRoutes.class);
+    static final String GENERATE_PATH = "/generate/image/krea/krea-2/medium";
+    static final int MAX_WEBHOOK_URL = 2048;
+    static final int MAX_IDEMPOTENCY_KEY = 255;
+    private static final Pattern IMAGE_FILE = Pattern.compile("([A-Za-z0-9_-]{16,128})\\.(png|jpg|webp)");
+
+    private final JobService jobs;
+    private final WebhookService webhooks;
+    private final GenerateRequestParser parser;
+    private final BlobStore blobs;
+    private final JobJson json;
+
+    JobRoutes(JobService jobs, WebhookService webhooks, GenerateRequestParser parser, BlobStore blobs, JobJson json) {
+        this.jobs = jobs;
+        this.webhooks = webhooks;
+        this.parser = parser;
+        this.blobs = blobs;
+        this.json = json;
+    }
+
+    void register(RouteTable routes) {
+        routes.post(GENERATE_PATH, Access.ACCOUNT, this::generate)
+                .get("/jobs", Access.ACCOUNT, this::list)
+                .get("/jobs/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, json.of(own(a, ctx.pathParam("id")))))
+                .delete("/jobs/{id}", Access.ACCOUNT,
+                        (ctx, a) -> Responses.json(ctx, 200, json.of(jobs.cancelOrDelete(a.id(), ctx.pathParam("id")))))
+                .get("/jobs/{id}/events", Access.ACCOUNT, this::events)
+                .get("/jobs/{id}/webhook", Access.ACCOUNT, this::webhook)
+                .post("/jobs/{id}/webhook/redeliver", Access.ACCOUNT, this::redeliver)
+                .get("/images/{file}", Access.PUBLIC, this::image);
+    }
+
+    private void generate(Context ctx, Account account) {
+        String webhookUrl = ctx.header("X-Webhook-URL");
+        if (webhookUrl != null && (webhookUrl.length() > MAX_WEBHOOK_URL || !HttpUrls.isHttpUrl(webhookUrl))) {
+            throw new DomainError.Invalid("X-Webhook-URL must be an absolute http or https URL of at most "
+                    + MAX_WEBHOOK_URL + " characters (got " + Json.quote(webhookUrl) + ")");
+        }
+        String idempotencyKey = ctx.header("Idempotency-Key");
+        if (idempotencyKey != null && (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY
+                || !idempotencyKey.chars().allMatch(c -> c > 32 && c < 127))) {
+            throw new DomainError.Invalid("Idempotency-Key must be 1 to " + MAX_IDEMPOTENCY_KEY
+                    + " printable ASCII characters without spaces (got " + Json.quote(idempotencyKey) + ")");
+        }
+        byte[] body = ctx.bodyAsBytes();
+        GenerateRequestParser.Parsed parsed = parser.parse(body, account.id());
+        JobService.Submitted submitted = jobs.submit(account.id(), parsed.request(), webhookUrl, idempotencyKey, ApiKeys.sha256Hex(body));
+        MDC.put("job_id", submitted.job().id());
+        if (parsed.usedDeprecatedAlias()) {
+            ctx.header("Deprecation", "true");
+            ctx.header("Sunset", GenerateRequestParser.SUNSET_HEADER_VALUE);
+        }
+        if (submitted.replayed()) ctx.header("Idempotent-Replayed", "true");
+        Responses.json(ctx, 200, json.of(submitted.job()));
+    }
+
+    private Job own(Account account, String id) {
+        return jobs.get(account.id(), id).orElseThrow(() -> new DomainError.NotFound("no job " + id));
+    }
+
+    private void list(Context ctx, Account account) {
+        List<String> problems = new ArrayList<>();
+        int limit = Params.limit(ctx, problems);
+        Instant cursor = Params.jobCursor(ctx, problems);
+        JobStatus status = null;
+        String statusParam = ctx.queryParam("status");
+        if (statusParam != null) {
+            status = JobStatus.fromWire(statusParam).orElse(null);
+            if (status == null) {
+                problems.add("status must be one of " + String.join(", ", Arrays.stream(JobStatus.values()).map(s -> s.wire).toList())
+                        + " (got " + Json.quote(statusParam) + ")");
+            }
+        }
+        List<String> types = List.of();
+        String typesParam = ctx.queryParam("types");
+        if (typesParam != null) types = Arrays.stream(typesParam.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
+        if (!problems.isEmpty()) throw new DomainError.Invalid(problems);
+
+        List<Job> page = jobs.list(account.id(), cursor, status, types, limit + 1);
+        boolean more = page.size() > limit;
+        if (more) page = page.subList(0, limit);
+        ObjectNode out = Json.MAPPER.createObjectNode();
+        ArrayNode items = out.putArray("items");
+        page.forEach(j -> items.add(json.of(j)));
+        out.put("next_cursor", more ? Json.time(page.get(page.size() - 1).createdAt()) : null);
+        Responses.json(ctx, 200, out);
+    }
+
+    private void webhook(Context ctx, Account account) {
+        Job job = withWebhook(account, ctx.pathParam("id"));
+        Responses.json(ctx, 200, Views.webhook(job, webhooks.status(job.id()).orElse(null)));
+    }
+
+    private void redeliver(Context ctx, Account account) {
+        Job job = withWebhook(account, ctx.pathParam("id"));
+        if (!job.status().isTerminal()) {
+            throw new DomainError.Conflict("job " + job.id() + " has not ended yet (status " + job.status().wire
+                    + "): its webhook is sent when it completes, fails or is cancelled");
+        }
+        Responses.json(ctx, 202, Views.webhook(job, webhooks.redeliver(job, json.text(job))));
+    }
+
+    private Job withWebhook(Account account, String id) {
+        Job job = own(account, id);
+        if (job.webhookUrl() == null) {
+            throw new DomainError.NotFound("job " + id + " has no webhook: it was submitted without an X-Webhook-URL header");
+        }
+        return job;
+    }
+
+    /**
+     * Server-Sent Events: the job object once now and again at every change of status or progress;
+     * the stream ends after a terminal state (or an {@code event: deleted} when the job is deleted).
+     */
+    private void events(Context ctx, Account account) throws InterruptedException {
+        String id = ctx.pathParam("id");
+        own(account, id);
+        try {
+            stream(ctx, account, id);
+        } catch (IOException e) {
+            log.debug("event stream closed by the client: {}", e.toString()); // a normal way for a stream to end
+        }
+    }
+
+    private void stream(Context ctx, Account account, String id) throws IOException, InterruptedException {
+        HttpServletResponse res = ctx.res();
+        res.setStatus(200);
+        res.setContentType("text/event-stream");
+        res.setCharacterEncoding("UTF-8");
+        res.setHeader("Cache-Control", "no-cache");
+        res.setHeader("X-Accel-Buffering", "no");
+        OutputStream out = res.getOutputStream();
+        if (ctx.method().name().equals("HEAD")) return; // the headers a GET would send, no stream
+        String last = null;
+        long lastWrite = System.nanoTime();
+        while (true) {
+            CompletableFuture<Void> next = jobs.events().nextChange(id);
+            Optional<Job> job = jobs.get(account.id(), id);
+            if (job.isEmpty()) {
+                send(out, "event: deleted\ndata: {\"job_id\":\"" + id + "\"}\n\n");
+                return;
+            }
+            String data = json.text(job.get());
+            if (!data.equals(last)) {
+                send(out, "data: " + data + "\n\n");
+                last = data;
+                lastWrite = System.nanoTime();
+            }
+            if (job.get().status().isTerminal()) return;
+            try {
+                next.get(2, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                if (System.nanoTime() - lastWrite > TimeUnit.SECONDS.toNanos(15)) {
+                    send(out, ": keep-alive\n\n");
+                    lastWrite = System.nanoTime();
+                }
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    private static void send(OutputStream out, String event) throws IOException {
+        out.write(event.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** A result image or an asset, by its capability URL: no key needed, as with Krea's CDN links. */
+    private void image(Context ctx, Account none) {
+        var m = IMAGE_FILE.matcher(ctx.pathParam("file"));
+        InputStream in = m.matches() ? blobs.open(m.group(1)).orElse(null) : null;
+        if (in == null) throw new DomainError.NotFound("no such image");
+        blobs.size(m.group(1)).ifPresent(n -> ctx.header("Content-Length", Long.toString(n)));
+        ctx.header("Cache-Control", "public, max-age=31536000, immutable");
+        ctx.contentType(switch (m.group(2)) {
+            case "jpg" -> "image/jpeg";
+            case "webp" -> "image/webp";
+            default -> "image/png";
+        }).result(in);
+    }
+}

@@ -1,0 +1,123 @@
+package dev.easel.http;
+
+import dev.easel.accounts.Account;
+import dev.easel.assets.Asset;
+import dev.easel.assets.AssetService;
+import dev.easel.blobs.Upload;
+import dev.easel.errors.DomainError;
+import dev.easel.json.Json;
+import dev.easel.moodboards.MoodboardService;
+import dev.easel.store.Page;
+import dev.easel.styles.Style;
+import dev.easel.styles.StyleService;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.MDC;
+
+/** The library: assets (uploaded images), styles (LoRAs) and moodboards. */
+final class LibraryRoutes {
+    private final AssetService assets;
+    private final StyleService styles;
+    private final MoodboardService moodboards;
+    private final Views views;
+
+    LibraryRoutes(AssetService assets, StyleService styles, MoodboardService moodboards, Views views) {
+        this.assets = assets;
+        this.styles = styles;
+        this.moodboards = moodboards;
+        this.views = views;
+    }
+
+    void register(RouteTable routes) {
+        routes.post("/assets", Access.ACCOUNT, this::uploadAsset)
+                .get("/assets", Access.ACCOUNT, (ctx, a) -> {
+                    Page.After after = pageStart(ctx);
+                    Responses.json(ctx, 200, Views.page(assets.list(a.id(), after, limit(ctx)), views::asset));
+                })
+                .get("/assets/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, views.asset(assets.get(a.id(), ctx.pathParam("id"))
+                        .orElseThrow(() -> new DomainError.NotFound("no asset " + ctx.pathParam("id"))))))
+                .delete("/assets/{id}", Access.ACCOUNT, (ctx, a) -> {
+                    assets.delete(a.id(), ctx.pathParam("id"));
+                    Responses.deleted(ctx, "asset " + ctx.pathParam("id") + " deleted");
+                })
+                .post("/styles", Access.ACCOUNT, this::createStyle)
+                .get("/styles", Access.ACCOUNT, (ctx, a) -> {
+                    Page.After after = pageStart(ctx);
+                    Responses.json(ctx, 200, Views.page(styles.list(a.id(), after, limit(ctx)), Views::style));
+                })
+                .get("/styles/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, Views.style(styles.get(a.id(), ctx.pathParam("id"))
+                        .orElseThrow(() -> new DomainError.NotFound("no style " + ctx.pathParam("id"))))))
+                .patch("/styles/{id}", Access.ACCOUNT, (ctx, a) -> {
+                    Bodies.StylePatch p = Bodies.stylePatch(ctx.bodyAsBytes());
+                    Style style = styles.update(a.id(), ctx.pathParam("id"), p.title(), p.prompt(), p.isPublic());
+                    Responses.json(ctx, 200, Views.style(style));
+                })
+                .delete("/styles/{id}", Access.ACCOUNT, (ctx, a) -> {
+                    styles.delete(a.id(), ctx.pathParam("id"));
+                    Responses.deleted(ctx, "style " + ctx.pathParam("id") + " deleted");
+                })
+                .post("/moodboards", Access.ACCOUNT, (ctx, a) ->
+                        Responses.json(ctx, 200, Views.moodboard(moodboards.create(a.id(), Bodies.moodboard(ctx.bodyAsBytes())))))
+                .get("/moodboards", Access.ACCOUNT, (ctx, a) -> {
+                    Page.After after = pageStart(ctx);
+                    Responses.json(ctx, 200, Views.page(moodboards.list(a.id(), after, limit(ctx)), Views::moodboard));
+                })
+                .get("/moodboards/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, Views.moodboard(moodboards.get(a.id(),
+                        ctx.pathParam("id")).orElseThrow(() -> new DomainError.NotFound("no moodboard " + ctx.pathParam("id"))))))
+                .delete("/moodboards/{id}", Access.ACCOUNT, (ctx, a) -> {
+                    moodboards.delete(a.id(), ctx.pathParam("id"));
+                    Responses.deleted(ctx, "moodboard " + ctx.pathParam("id") + " deleted");
+                });
+    }
+
+    private void uploadAsset(Context ctx, Account account) {
+        UploadedFile file = uploadedFile(ctx, "file", "an image (PNG, JPEG or WebP)");
+        Asset asset = assets.upload(account.id(), new Upload(file.size(), file::content), ctx.formParam("description"));
+        MDC.put("asset_id", asset.id());
+        Responses.json(ctx, 200, views.asset(asset));
+    }
+
+    private void createStyle(Context ctx, Account account) {
+        UploadedFile file = uploadedFile(ctx, "file", "a LoRA in .safetensors format");
+        Style style = styles.create(account.id(), new Upload(file.size(), file::content), ctx.formParam("title"), ctx.formParam("prompt"));
+        Responses.json(ctx, 200, Views.style(style));
+    }
+
+    /** The library lists' {@code limit} and {@code cursor}, both checked before either is used. */
+    private static Page.After pageStart(Context ctx) {
+        List<String> problems = new ArrayList<>();
+        Params.limit(ctx, problems);
+        Page.After after = Params.libraryCursor(ctx, problems);
+        if (!problems.isEmpty()) throw new DomainError.Invalid(problems);
+        return after;
+    }
+
+    private static int limit(Context ctx) {
+        return Params.limit(ctx, new ArrayList<>()); // already checked by pageStart
+    }
+
+    /** The multipart file field {@code name}; a 400 saying what to send when the body is not that. */
+    private static UploadedFile uploadedFile(Context ctx, String name, String what) {
+        String type = ctx.contentType();
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")
+                || !type.toLowerCase(Locale.ROOT).contains("boundary=")) {
+            throw new DomainError.Invalid("send multipart/form-data with the field \"" + name + "\": " + what
+                    + " (got Content-Type " + Json.quote(type) + (type != null && type.contains("multipart") ? ", without a boundary" : "") + ")");
+        }
+        UploadedFile file;
+        try {
+            file = ctx.uploadedFile(name);
+        } catch (Exception e) { // Jetty's multipart parser throws checked exceptions through Kotlin
+            String message = String.valueOf(e.getMessage());
+            if (message.toLowerCase(Locale.ROOT).contains("max")) {
+                throw new DomainError.TooLarge("the upload is larger than " + StyleService.MAX_BYTES + " bytes");
+            }
+            throw new DomainError.Invalid("the multipart body cannot be read: " + message.replaceFirst("^.*BadMessageException: ", ""));
+        }
+        if (file == null) throw new DomainError.Invalid("the multipart field \"" + name + "\" is missing: send " + what);
+        return file;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.easel.http;
+
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.easel.errors.DomainError;
+import dev.easel.json.Json;
+import dev.easel.ops.Metrics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.function.BooleanSupplier;
+
+/** For operators: liveness, readiness, Prometheus metrics, and the OpenAPI document of everything served. */
+final class OperationsRoutes {
+    private final Metrics metrics;
+    private final BooleanSupplier ready;
+    private final byte[] openApiJson = loadOpenApi();
+
+    OperationsRoutes(Metrics metrics, BooleanSupplier ready) {
+        this.metrics = metrics;
+        this.ready = ready;
+    }
+
+    void register(RouteTable routes) {
+        routes.get("/healthz", Access.PUBLIC, (ctx, none) -> Responses.json(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")))
+                .get("/readyz", Access.PUBLIC, (ctx, none) -> {
+                    if (!ready.getAsBoolean()) throw new DomainError.Unavailable("not ready: the store, the engine or the workers are not up");
+                    Responses.json(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ready"));
+                })
+                .get("/metrics", Access.PUBLIC, (ctx, none) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()))
+                .get("/openapi.json", Access.PUBLIC, (ctx, none) -> ctx.contentType("application/json").result(openApiJson));
+    }
+
+    private static byte[] loadOpenApi() {
+        try (InputStream in = OperationsRoutes.class.getResourceAsStream("/openapi.yaml")) {
+            if (in == null) throw new IllegalStateException("openapi.yaml is missing from the jar");
+            return Json.MAPPER.writeValueAsBytes(new YAMLMapper().readTree(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

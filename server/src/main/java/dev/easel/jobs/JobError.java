@@ -1,0 +1,26 @@
+package dev.easel.jobs;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** Why a job failed: {@code error.code} on the wire and in the database. */
+public enum JobError {
+    /** The attempt ran longer than the job timeout. */
+    TIMEOUT("timeout"),
+    /** The job's worker stopped renewing its lease on every attempt. */
+    WORKER_LOST("worker_lost"),
+    /** The engine raised an error. */
+    ENGINE_ERROR("engine_error"),
+    /** A style, image style reference or moodboard image could not be loaded. */
+    REFERENCE_UNAVAILABLE("reference_unavailable");
+
+    public final String wire;
+
+    JobError(String wire) {
+        this.wire = wire;
+    }
+
+    public static Optional<JobError> fromWire(String s) {
+        return Arrays.stream(values()).filter(v -> v.wire.equals(s)).findFirst();
+    }
+}

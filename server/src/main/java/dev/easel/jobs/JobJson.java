@@ -1,0 +1,63 @@
+package dev.easel.jobs;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.easel.blobs.PublicUrls;
+import dev.easel.json.Json;
+import java.io.UncheckedIOException;
+
+/**
+ * The job object as clients see it, the same bytes everywhere: {@code GET /jobs/{id}}, lists, SSE
+ * and the webhook body (API.md section 2).
+ */
+public final class JobJson {
+    private final PublicUrls urls;
+
+    public JobJson(PublicUrls urls) {
+        this.urls = urls;
+    }
+
+    public ObjectNode of(Job j) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("job_id", j.id());
+        o.put("type", j.type());
+        o.put("status", j.status().wire);
+        o.put("created_at", Json.time(j.createdAt()));
+        o.put("completed_at", Json.time(j.completedAt()));
+        switch (j.status()) {
+            case COMPLETED -> {
+                ObjectNode r = o.putObject("result");
+                r.putArray("urls").add(urls.png(j.resultKey()));
+                r.put("seed", j.result().seed());
+                r.put("prompt", j.result().prompt());
+                r.put("width", j.result().width());
+                r.put("height", j.result().height());
+            }
+            case FAILED -> {
+                ObjectNode error = o.putObject("error");
+                error.put("code", j.errorCode().wire);
+                error.put("message", j.errorMessage());
+                o.putObject("result").set("error", error.deepCopy());
+            }
+            case INTERMEDIATE_COMPLETE -> {
+                if (j.previewKey() != null) o.putObject("result").putArray("urls").add(urls.png(j.previewKey()));
+                else o.putNull("result");
+            }
+            default -> o.putNull("result");
+        }
+        if (!j.status().isTerminal() && j.progressStep() != null) {
+            ObjectNode p = o.putObject("progress");
+            p.put("step", j.progressStep());
+            p.put("steps", j.progressSteps());
+        }
+        return o;
+    }
+
+    public String text(Job j) {
+        try {
+            return Json.MAPPER.writeValueAsString(of(j));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
