@@ -113,7 +113,7 @@ public final class Easel implements AutoCloseable {
         LocalBlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
         String nodeId = readOrCreate(dataDir.resolve("node-id"), () -> UUID.randomUUID().toString());
         String adminToken = config.adminToken() != null ? config.adminToken()
-                : readOrCreate(dataDir.resolve("admin-token"), () -> "easel_admin_" + dev.easel.accounts.ApiKeys.randomToken());
+                : readOrCreate(dataDir.resolve("admin-token"), () -> "easel_admin_" + dev.easel.crypto.Tokens.random());
 
         AccountStore accountStore = new AccountStore();
         JobStore jobStore = new JobStore();

@@ -66,9 +66,14 @@ public class ApiClient {
         return send(request);
     }
 
-    private static Response send(HttpRequest request) {
+    /** Sends, and holds the answer to the served OpenAPI document (see {@link OpenApiContract}). */
+    private Response send(HttpRequest request) {
         try {
             HttpResponse<byte[]> r = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (!request.uri().getPath().equals("/openapi.json")) {
+                OpenApiContract.of(base).check(request.method(), request.uri().getPath(), r.statusCode(),
+                        r.headers().firstValue("Content-Type"), r.body());
+            }
             return new Response(r.statusCode(), r.headers(), r.body());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

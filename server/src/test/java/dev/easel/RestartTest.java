@@ -53,8 +53,9 @@ class RestartTest {
             assertThat(account.get("running_jobs").asInt()).isZero();
             assertThat(account.get("waiting_jobs").asInt()).isZero();
         } finally {
-            first.destroyForcibly();
+            first.destroyForcibly().waitFor();
             if (second != null) second.destroyForcibly().waitFor();
+            TestServer.deleteTree(dataDir);
         }
     }
 
@@ -96,8 +97,9 @@ class RestartTest {
                         .as("job %s delivered exactly as GET returns it", id).isNotEmpty();
             }
         } finally {
-            first.destroyForcibly();
+            first.destroyForcibly().waitFor();
             if (second != null) second.destroyForcibly().waitFor();
+            TestServer.deleteTree(dataDir);
         }
     }
 

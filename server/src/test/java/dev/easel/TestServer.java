@@ -24,6 +24,8 @@ public final class TestServer extends ApiClient implements AutoCloseable {
     public final Easel easel;
     public final Path dataDir;
     public final Clock clock;
+    /** Whether close() removes the data dir: a temporary one this class made. */
+    private boolean ownsDataDir;
 
     private TestServer(Easel easel, Path dataDir, Clock clock) {
         super("http://127.0.0.1:" + easel.port());
@@ -32,9 +34,35 @@ public final class TestServer extends ApiClient implements AutoCloseable {
         this.clock = clock;
     }
 
-    public static TestServer start(int workers, long stepMs, Clock clock) {
+    /** A server over a new temporary data dir, removed again by {@link #close()}. */
+    public static TestServer start(int workers, long stepMs, Clock clock, String... moreFlags) {
+        Path dir = tempDir("easel-test-");
+        TestServer server = start(dir, workers, stepMs, clock, Duration.ofMinutes(10), moreFlags);
+        server.ownsDataDir = true;
+        return server;
+    }
+
+    /** A new temporary directory, in memory (/dev/shm) where the machine has it: fsync there costs nothing. */
+    public static Path tempDir(String prefix) {
         try {
-            return start(Files.createTempDirectory("easel-test-"), workers, stepMs, clock, Duration.ofMinutes(10));
+            Path shm = Path.of("/dev/shm");
+            return Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, prefix) : Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Removes a directory and everything in it. */
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (var all = Files.walk(dir)) {
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -70,6 +98,7 @@ public final class TestServer extends ApiClient implements AutoCloseable {
     @Override
     public void close() {
         easel.close();
+        if (ownsDataDir) deleteTree(dataDir);
     }
 
     public static void sleep(long ms) {

@@ -20,7 +20,7 @@ public interface BlobStore {
      * the blob). If recording fails, the blob is deleted again: no file is left that nothing refers to.
      */
     default <T> T putAndRecord(Upload file, java.util.function.Function<String, T> record) {
-        String key = dev.easel.accounts.ApiKeys.randomToken();
+        String key = dev.easel.crypto.Tokens.random();
         try (InputStream in = file.open().get()) {
             put(key, in);
         } catch (java.io.IOException e) {

@@ -133,6 +133,10 @@ final class Bodies {
             return 0;
         }
         BigDecimal v = n.decimalValue();
+        if (!Json.reasonable(v) && v.scale() > 0) {
+            problems.add(field + " must have at most 6 decimals (got " + Json.number(n) + ")");
+            return 0;
+        }
         if (!Json.reasonable(v) || v.abs().compareTo(MAX_USD) > 0) {
             problems.add(field + " must be a number of US dollars between -" + MAX_USD + " and " + MAX_USD + " (got " + Json.number(n) + ")");
             return 0;

@@ -161,7 +161,7 @@ public final class GenerateRequestParser {
         }
         BigDecimal v = node.decimalValue();
         if (!Json.reasonable(v)) {
-            problems.add("seed must be between 0 and " + MAX_SEED + " (got " + Json.number(node) + ")");
+            problems.add("seed must be " + (v.scale() > 0 ? "an integer" : "between 0 and " + MAX_SEED) + " (got " + Json.number(node) + ")");
             return null;
         }
         if (!isIntegral(v)) {

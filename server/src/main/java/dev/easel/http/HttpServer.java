@@ -1,8 +1,8 @@
 package dev.easel.http;
 
+import dev.easel.crypto.Tokens;
 import dev.easel.accounts.Account;
 import dev.easel.accounts.AccountService;
-import dev.easel.accounts.ApiKeys;
 import dev.easel.assets.AssetService;
 import dev.easel.blobs.BlobStore;
 import dev.easel.blobs.PublicUrls;
@@ -139,7 +139,7 @@ public final class HttpServer {
         return switch (needed) {
             case PUBLIC -> null;
             case ADMIN -> {
-                if (!ApiKeys.constantTimeEquals(bearer(ctx), adminToken)) throw HttpError.unauthorized("invalid admin token");
+                if (!Tokens.constantTimeEquals(bearer(ctx), adminToken)) throw HttpError.unauthorized("invalid admin token");
                 yield null;
             }
             case ACCOUNT -> {
@@ -228,8 +228,8 @@ public final class HttpServer {
         MDC.clear();
     }
 
-    /** Refuses a method no route has (before Javalin, which fails on one it does not know) with a JSON 405. */
-    private static Filter methodFilter() {
+    /** Refuses a method no route has (before Javalin, which fails on one it does not know) with a JSON 405, or 404. */
+    private Filter methodFilter() {
         return (req, res, chain) -> {
             String method = ((HttpServletRequest) req).getMethod();
             if (METHODS.contains(method)) {
@@ -237,11 +237,17 @@ public final class HttpServer {
                 return;
             }
             HttpServletResponse r = (HttpServletResponse) res;
-            r.setStatus(405);
-            r.setHeader("Allow", String.join(", ", METHODS.stream().sorted().toList()));
+            Optional<String> template = routes.templateOf(((HttpServletRequest) req).getRequestURI());
             r.setContentType("application/json");
-            r.getOutputStream().write(errorBody("method " + Json.quote(method) + " is not supported: methods are case-sensitive"
-                    + " upper-case words such as GET or POST"));
+            if (template.isEmpty()) {
+                r.setStatus(404);
+                r.getOutputStream().write(errorBody("no such path: " + ((HttpServletRequest) req).getRequestURI()));
+                return;
+            }
+            r.setStatus(405);
+            r.setHeader("Allow", String.join(", ", routes.methods(template.get())));
+            r.getOutputStream().write(errorBody("method " + Json.quote(method) + " is not allowed on " + template.get()
+                    + " (allowed: " + String.join(", ", routes.methods(template.get())) + "; methods are upper-case)"));
         };
     }
 

@@ -1,9 +1,9 @@
 package dev.easel.http;
 
+import dev.easel.crypto.Tokens;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.easel.accounts.Account;
-import dev.easel.accounts.ApiKeys;
 import dev.easel.blobs.BlobStore;
 import dev.easel.errors.DomainError;
 import dev.easel.jobs.Job;
@@ -81,7 +81,7 @@ final class JobRoutes {
         }
         byte[] body = ctx.bodyAsBytes();
         GenerateRequestParser.Parsed parsed = parser.parse(body, account.id());
-        JobService.Submitted submitted = jobs.submit(account.id(), parsed.request(), webhookUrl, idempotencyKey, ApiKeys.sha256Hex(body));
+        JobService.Submitted submitted = jobs.submit(account.id(), parsed.request(), webhookUrl, idempotencyKey, Tokens.sha256Hex(body));
         MDC.put("job_id", submitted.job().id());
         if (parsed.usedDeprecatedAlias()) {
             ctx.header("Deprecation", "true");

@@ -105,7 +105,8 @@ final class LibraryRoutes {
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")
                 || !type.toLowerCase(Locale.ROOT).contains("boundary=")) {
             throw new DomainError.Invalid("send multipart/form-data with the field \"" + name + "\": " + what
-                    + " (got Content-Type " + Json.quote(type) + (type != null && type.contains("multipart") ? ", without a boundary" : "") + ")");
+                    + (type == null ? " (got no Content-Type)" : " (got Content-Type " + Json.quote(type)
+                    + (type.contains("multipart") ? ", without a boundary" : "") + ")"));
         }
         UploadedFile file;
         try {

@@ -1,6 +1,6 @@
 package dev.easel.jobs;
 
-import dev.easel.accounts.ApiKeys;
+import dev.easel.crypto.Tokens;
 import dev.easel.blobs.BlobStore;
 import dev.easel.engine.Engine;
 import dev.easel.engine.Progress;
@@ -121,7 +121,7 @@ public final class WorkerPool implements AutoCloseable {
             if (!jobs.progress(job, JobStatus.PROCESSING, null, null, null)) return;
             RenderSpec spec = resolver.resolve(job, prompt);
             RenderedImage image = engine.render(spec, new JobProgress(job));
-            String key = ApiKeys.randomToken();
+            String key = Tokens.random();
             blobs.put(key, image.png());
             if (jobs.complete(job, key, new Job.Result(req.seed(), prompt, image.width(), image.height()))) {
                 renderNanos.accept(System.nanoTime() - started);
@@ -166,7 +166,7 @@ public final class WorkerPool implements AutoCloseable {
 
         @Override
         public void preview(byte[] png) {
-            String key = ApiKeys.randomToken();
+            String key = Tokens.random();
             blobs.put(key, png);
             if (!jobs.progress(job, JobStatus.INTERMEDIATE_COMPLETE, null, null, key)) {
                 blobs.delete(key);

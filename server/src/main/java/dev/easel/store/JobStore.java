@@ -146,6 +146,7 @@ public final class JobStore {
 
     /** A claimed job whose worker is gone goes back to the queue, fenced by the attempt that was lost. */
     public boolean requeue(Tx tx, String id, JobStatus from, int attempt, long now) throws SQLException {
+        if (!from.isClaimed()) return false; // only a claim can be lost: a backlogged job is promoted, not requeued
         return move(tx, id, List.of(from), attempt, JobStatus.QUEUED, now, "queued_at = ?, lease_owner = NULL, "
                 + "lease_expires_at = NULL, started_at = NULL, progress_step = NULL, progress_steps = NULL, preview_key = NULL", now);
     }

@@ -25,7 +25,7 @@ class LeaseTest {
     }
 
     void start(int workers, long stepMs, Duration timeout) throws Exception {
-        server = TestServer.start(Files.createTempDirectory("easel-lease-"), workers, stepMs, clock, timeout);
+        server = TestServer.start(workers, stepMs, clock, "--job-timeout-s", Long.toString(timeout.toSeconds()));
     }
 
     @Test
@@ -117,14 +117,21 @@ class LeaseTest {
 
     @Test
     void jobsHeldByThisNodeBeforeARestartAreRequeuedAtStart() throws Exception {
-        start(0, 0, Duration.ofMinutes(10));
-        String key = server.account("1", 1, 5);
-        String id = server.generate(key, TestServer.SIMPLE_BODY).json().get("job_id").asText();
-        String nodeId = Files.readString(server.dataDir.resolve("node-id")).strip();
-        server.easel.jobs().claim(nodeId + "/0").orElseThrow();
-        server.close();
-        server = TestServer.start(server.dataDir, 1, 0, clock, Duration.ofMinutes(10));
-        JsonNode done = server.awaitStatus(key, id, "completed");
-        assertThat(done.get("status").asText()).isEqualTo("completed");
+        java.nio.file.Path dir = TestServer.tempDir("easel-lease-");
+        try {
+            server = TestServer.start(dir, 0, 0, clock, Duration.ofMinutes(10));
+            String key = server.account("1", 1, 5);
+            String id = server.generate(key, TestServer.SIMPLE_BODY).json().get("job_id").asText();
+            String nodeId = Files.readString(server.dataDir.resolve("node-id")).strip();
+            server.easel.jobs().claim(nodeId + "/0").orElseThrow();
+            server.close();
+            server = TestServer.start(dir, 1, 0, clock, Duration.ofMinutes(10));
+            JsonNode done = server.awaitStatus(key, id, "completed");
+            assertThat(done.get("status").asText()).isEqualTo("completed");
+        } finally {
+            server.close();
+            server = null;
+            TestServer.deleteTree(dir);
+        }
     }
 }

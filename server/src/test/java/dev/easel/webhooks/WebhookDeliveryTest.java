@@ -38,7 +38,7 @@ class WebhookDeliveryTest {
     private String key;
 
     private void start(int workers, String... flags) throws Exception {
-        server = TestServer.start(Files.createTempDirectory("easel-webhooks-"), workers, 0, clock, Duration.ofMinutes(10), flags);
+        server = TestServer.start(workers, 0, clock, flags);
         key = server.account("100", 1000, 1000);
     }
 
@@ -350,7 +350,8 @@ class WebhookDeliveryTest {
     @Test
     void anHttpsReceiverMustHaveATrustedCertificate() throws Exception {
         start(0);
-        try (RemoteSite tls = RemoteSite.https(Files.createTempDirectory("easel-tls-"))) {
+        java.nio.file.Path tlsDir = TestServer.tempDir("easel-tls-");
+        try (RemoteSite tls = RemoteSite.https(tlsDir)) {
             String id = submit(tls.url("/hook"));
             assertThat(tls.url("/hook")).startsWith("https://");
             server.delete(key, "/jobs/" + id);
@@ -358,6 +359,8 @@ class WebhookDeliveryTest {
             assertThat(h.get("attempts").get(0).get("error").asText()).startsWith("TLS failed: ");
             assertThat(h.get("status").asText()).isEqualTo("pending");
             assertThat(tls.received).isEmpty();
+        } finally {
+            TestServer.deleteTree(tlsDir);
         }
     }
 
