@@ -257,8 +257,16 @@ public final class HttpServer {
 
     /** What Jetty answers by itself (414, 431, 400 for what its parser refuses), as JSON like every other error. */
     private static final class JsonErrorHandler extends ErrorHandler {
+        /** Jetty writes error bodies for GET, POST and HEAD only; ours are JSON for every method. */
+        @Override
+        public boolean errorPageForMethod(String method) {
+            return true;
+        }
+
         @Override
         protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback) {
+            // a request line naming a version that is no HTTP version is a malformed request: the client's fault, not ours
+            if (code == 505) response.setStatus(400);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
             response.write(true, ByteBuffer.wrap(errorBody(message(code, message))), callback);
         }
