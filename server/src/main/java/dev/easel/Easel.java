@@ -65,10 +65,13 @@ public final class Easel implements AutoCloseable {
     private final AccountService accounts;
     private final JobService jobService;
     private final String newDevKey;
+    private final WebhookService webhooks;
 
     private Easel(Database db, WorkerPool workers, SafeHttpClient referenceHttp, WebhookDispatcher dispatcher, Javalin http, Engine engine, Path dataDir,
-                  String publicUrl, String adminToken, AccountService accounts, JobService jobService, String newDevKey) {
+                  String publicUrl, String adminToken, AccountService accounts, JobService jobService, String newDevKey,
+                  WebhookService webhooks) {
         this.newDevKey = newDevKey;
+        this.webhooks = webhooks;
         this.db = db;
         this.workers = workers;
         this.referenceHttp = referenceHttp;
@@ -155,7 +158,7 @@ public final class Easel implements AutoCloseable {
         workers.start();
         log.info("easel listening url={} data_dir={} workers={} engine={}", publicUrl, dataDir, config.workers(), engine.name());
         return new Easel(db, workers, referenceHttp, dispatcher, http, engine, dataDir, publicUrl, adminToken, accounts, jobService,
-                devKey);
+                devKey, webhooks);
     }
 
     private static ServerSocketChannel bind(String host, int port) {
@@ -219,6 +222,10 @@ public final class Easel implements AutoCloseable {
 
     public JobService jobs() {
         return jobService;
+    }
+
+    public WebhookService webhooks() {
+        return webhooks;
     }
 
     @Override

@@ -138,6 +138,7 @@ public final class RemoteSite implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
+        boolean counted = true;
         try (ex; InputStream in = ex.getRequestBody()) {
             Map<String, List<String>> headers = new java.util.HashMap<>();
             ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
@@ -149,6 +150,10 @@ public final class RemoteSite implements AutoCloseable {
                 return;
             }
             if (reply.pauseMillis() > 0) Thread.sleep(reply.pauseMillis());
+            // no longer counted once the answer may reach the client: from then on the client may send
+            // its next request, and counting both would report more in flight than the client ever had
+            inFlight.decrementAndGet();
+            counted = false;
             reply.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
             byte[] body = reply.body() != null ? reply.body() : replyBody;
             ex.sendResponseHeaders(reply.status(), reply.chunked() ? 0 : body.length);
@@ -158,7 +163,7 @@ public final class RemoteSite implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            inFlight.decrementAndGet();
+            if (counted) inFlight.decrementAndGet();
         }
     }
 

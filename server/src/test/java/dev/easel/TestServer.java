@@ -42,6 +42,15 @@ public final class TestServer extends ApiClient implements AutoCloseable {
         return server;
     }
 
+    /** Stops this server and starts another over the same data dir (which the new one removes when it closes, if this one would have). */
+    public TestServer restart(int workers, long stepMs, String... moreFlags) {
+        easel.close();
+        TestServer next = start(dataDir, workers, stepMs, clock, Duration.ofMinutes(10), moreFlags);
+        next.ownsDataDir = ownsDataDir;
+        ownsDataDir = false;
+        return next;
+    }
+
     /** A new temporary directory, in memory (/dev/shm) where the machine has it: fsync there costs nothing. */
     public static Path tempDir(String prefix) {
         try {

@@ -86,6 +86,11 @@ public final class WebhookService {
         return status;
     }
 
+    /** How many deliveries are still pending (neither delivered nor given up): none pending, none will be sent. */
+    public long pendingCount() {
+        return db.tx(store::countPending);
+    }
+
     /** The account's secrets that verify now, newest first; the first one is created on first use. */
     public List<Secret> secrets(String accountId) {
         return db.tx(tx -> liveSecrets(tx, accountId));

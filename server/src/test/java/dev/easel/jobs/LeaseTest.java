@@ -117,21 +117,13 @@ class LeaseTest {
 
     @Test
     void jobsHeldByThisNodeBeforeARestartAreRequeuedAtStart() throws Exception {
-        java.nio.file.Path dir = TestServer.tempDir("easel-lease-");
-        try {
-            server = TestServer.start(dir, 0, 0, clock, Duration.ofMinutes(10));
-            String key = server.account("1", 1, 5);
-            String id = server.generate(key, TestServer.SIMPLE_BODY).json().get("job_id").asText();
-            String nodeId = Files.readString(server.dataDir.resolve("node-id")).strip();
-            server.easel.jobs().claim(nodeId + "/0").orElseThrow();
-            server.close();
-            server = TestServer.start(dir, 1, 0, clock, Duration.ofMinutes(10));
-            JsonNode done = server.awaitStatus(key, id, "completed");
-            assertThat(done.get("status").asText()).isEqualTo("completed");
-        } finally {
-            server.close();
-            server = null;
-            TestServer.deleteTree(dir);
-        }
+        start(0, 0, Duration.ofMinutes(10));
+        String key = server.account("1", 1, 5);
+        String id = server.generate(key, TestServer.SIMPLE_BODY).json().get("job_id").asText();
+        String nodeId = Files.readString(server.dataDir.resolve("node-id")).strip();
+        server.easel.jobs().claim(nodeId + "/0").orElseThrow();
+        server = server.restart(1, 0);
+        JsonNode done = server.awaitStatus(key, id, "completed");
+        assertThat(done.get("status").asText()).isEqualTo("completed");
     }
 }

@@ -128,8 +128,7 @@ class StylesTest {
         server.delete(alice, "/styles/" + gone);
         server.send("PATCH", "/styles/" + hidden, "{\"public\":false}", Map.of("Authorization", "Bearer " + alice));
 
-        server.close(); // the same data, now with a worker
-        server = TestServer.start(server.dataDir, 1, 0, clock, java.time.Duration.ofMinutes(10));
+        server = server.restart(1, 0); // the same data, now with a worker
         assertThat(server.awaitStatus(alice, ok, "completed").at("/result/prompt").asText()).startsWith("a fox");
         JsonNode failed = server.awaitStatus(alice, orphan, "failed");
         assertThat(failed.at("/error/code").asText()).isEqualTo("reference_unavailable");
