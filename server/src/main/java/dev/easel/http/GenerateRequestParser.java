@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeType;
 import dev.easel.errors.DomainError;
 import dev.easel.jobs.AspectRatio;
 import dev.easel.jobs.Creativity;
-import dev.easel.jobs.GenerateRequest;
 import dev.easel.jobs.GenerateRequest.ImageStyleRef;
 import dev.easel.jobs.GenerateRequest.MoodboardRef;
 import dev.easel.jobs.GenerateRequest.StyleRef;
+import dev.easel.jobs.GenerateRequest;
+import dev.easel.json.Json;
+import dev.easel.net.HttpUrls;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.LocalDate;
@@ -23,8 +25,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BiPredicate;
-import dev.easel.json.Json;
-import dev.easel.net.HttpUrls;
 
 /**
  * Validates a Krea 2 Medium request body against the OpenAPI schema of the user's specification,

@@ -1,10 +1,10 @@
 package dev.easel.http;
 
-import dev.easel.crypto.Tokens;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.easel.accounts.Account;
 import dev.easel.blobs.BlobStore;
+import dev.easel.crypto.Tokens;
 import dev.easel.errors.DomainError;
 import dev.easel.jobs.Job;
 import dev.easel.jobs.JobJson;

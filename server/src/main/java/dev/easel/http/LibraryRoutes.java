@@ -1,5 +1,6 @@
 package dev.easel.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.easel.accounts.Account;
 import dev.easel.assets.Asset;
 import dev.easel.assets.AssetService;
@@ -15,6 +16,8 @@ import io.javalin.http.UploadedFile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.slf4j.MDC;
 
 /** The library: assets (uploaded images), styles (LoRAs) and moodboards. */
@@ -33,10 +36,7 @@ final class LibraryRoutes {
 
     void register(RouteTable routes) {
         routes.post("/assets", Access.ACCOUNT, this::uploadAsset)
-                .get("/assets", Access.ACCOUNT, (ctx, a) -> {
-                    Page.After after = pageStart(ctx);
-                    Responses.json(ctx, 200, Views.page(assets.list(a.id(), after, limit(ctx)), views::asset));
-                })
+                .get("/assets", Access.ACCOUNT, (ctx, a) -> page(ctx, (after, limit) -> assets.list(a.id(), after, limit), views::asset))
                 .get("/assets/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, views.asset(assets.get(a.id(), ctx.pathParam("id"))
                         .orElseThrow(() -> new DomainError.NotFound("no asset " + ctx.pathParam("id"))))))
                 .delete("/assets/{id}", Access.ACCOUNT, (ctx, a) -> {
@@ -44,10 +44,7 @@ final class LibraryRoutes {
                     Responses.deleted(ctx, "asset " + ctx.pathParam("id") + " deleted");
                 })
                 .post("/styles", Access.ACCOUNT, this::createStyle)
-                .get("/styles", Access.ACCOUNT, (ctx, a) -> {
-                    Page.After after = pageStart(ctx);
-                    Responses.json(ctx, 200, Views.page(styles.list(a.id(), after, limit(ctx)), Views::style));
-                })
+                .get("/styles", Access.ACCOUNT, (ctx, a) -> page(ctx, (after, limit) -> styles.list(a.id(), after, limit), Views::style))
                 .get("/styles/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, Views.style(styles.get(a.id(), ctx.pathParam("id"))
                         .orElseThrow(() -> new DomainError.NotFound("no style " + ctx.pathParam("id"))))))
                 .patch("/styles/{id}", Access.ACCOUNT, (ctx, a) -> {
@@ -61,10 +58,8 @@ final class LibraryRoutes {
                 })
                 .post("/moodboards", Access.ACCOUNT, (ctx, a) ->
                         Responses.json(ctx, 200, Views.moodboard(moodboards.create(a.id(), Bodies.moodboard(ctx.bodyAsBytes())))))
-                .get("/moodboards", Access.ACCOUNT, (ctx, a) -> {
-                    Page.After after = pageStart(ctx);
-                    Responses.json(ctx, 200, Views.page(moodboards.list(a.id(), after, limit(ctx)), Views::moodboard));
-                })
+                .get("/moodboards", Access.ACCOUNT,
+                        (ctx, a) -> page(ctx, (after, limit) -> moodboards.list(a.id(), after, limit), Views::moodboard))
                 .get("/moodboards/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, Views.moodboard(moodboards.get(a.id(),
                         ctx.pathParam("id")).orElseThrow(() -> new DomainError.NotFound("no moodboard " + ctx.pathParam("id"))))))
                 .delete("/moodboards/{id}", Access.ACCOUNT, (ctx, a) -> {
@@ -86,17 +81,13 @@ final class LibraryRoutes {
         Responses.json(ctx, 200, Views.style(style));
     }
 
-    /** The library lists' {@code limit} and {@code cursor}, both checked before either is used. */
-    private static Page.After pageStart(Context ctx) {
+    /** One page of a library list: {@code limit} and {@code cursor} checked (every problem at once), then listed. */
+    private static <T> void page(Context ctx, BiFunction<Page.After, Integer, Page<T>> list, Function<T, ObjectNode> view) {
         List<String> problems = new ArrayList<>();
-        Params.limit(ctx, problems);
+        int limit = Params.limit(ctx, problems);
         Page.After after = Params.libraryCursor(ctx, problems);
         if (!problems.isEmpty()) throw new DomainError.Invalid(problems);
-        return after;
-    }
-
-    private static int limit(Context ctx) {
-        return Params.limit(ctx, new ArrayList<>()); // already checked by pageStart
+        Responses.json(ctx, 200, Views.page(list.apply(after, limit), view));
     }
 
     /** The multipart file field {@code name}; a 400 saying what to send when the body is not that. */

@@ -2,12 +2,12 @@ package dev.easel.jobs;
 
 import dev.easel.accounts.Account;
 import dev.easel.billing.LedgerKind;
-import dev.easel.errors.DomainError;
 import dev.easel.billing.Money;
 import dev.easel.blobs.BlobStore;
+import dev.easel.errors.DomainError;
 import dev.easel.store.AccountStore;
-import dev.easel.store.Database;
 import dev.easel.store.Database.Tx;
+import dev.easel.store.Database;
 import dev.easel.store.JobStore;
 import dev.easel.webhooks.WebhookService;
 import java.sql.SQLException;

@@ -1,11 +1,11 @@
 package dev.easel.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.easel.json.Json;
 import dev.easel.jobs.GenerateRequest;
 import dev.easel.jobs.Job;
 import dev.easel.jobs.JobError;
 import dev.easel.jobs.JobStatus;
+import dev.easel.json.Json;
 import dev.easel.store.Database.Tx;
 import java.sql.ResultSet;
 import java.sql.SQLException;
