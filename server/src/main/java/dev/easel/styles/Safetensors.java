@@ -61,7 +61,7 @@ public final class Safetensors {
         if (header == null || !header.isObject()) throw new NotALora("the header is not a JSON object");
         long dataSize = size - 8 - n;
         List<Tensor> tensors = new ArrayList<>();
-        for (var it = header.fields(); it.hasNext(); ) {
+        for (var it = header.properties().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (e.getKey().equals("__metadata__")) continue;
             tensors.add(tensor(e.getKey(), e.getValue(), dataSize));
