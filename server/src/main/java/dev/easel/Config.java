@@ -1,6 +1,9 @@
 package dev.easel;
 
+import dev.easel.engine.gpu.GpuPool;
+import dev.easel.engine.gpu.Recipe;
 import dev.easel.net.AddressRange;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,12 +19,21 @@ import java.util.function.Function;
  */
 public record Config(String host, int port, Path dataDir, int workers, long sketchStepMs, String publicUrl,
                      Duration jobTimeout, Duration lease, String adminToken, List<AddressRange> allowPrivateTargets,
-                     int webhookConcurrency, Duration webhookTimeout, List<String> corsOrigins) {
+                     int webhookConcurrency, Duration webhookTimeout, List<String> corsOrigins,
+                     String engine, List<GpuPool.ServerConfig> sglangServers, Path loraDir, String loraDirRemote, Duration gpuTimeout,
+                     Map<String, String> sliderLoras, URI contentFilterUrl, Duration contentFilterTimeout) {
 
-    /** @param isSwitch a true/false setting: the flag alone means true */
-    public record Option(String flag, String env, String defaultValue, String help, boolean isSwitch) {
+    /**
+     * @param isSwitch a true/false setting: the flag alone means true
+     * @param isList   the flag may be given several times; the values add up (the variable takes a comma-separated list)
+     */
+    public record Option(String flag, String env, String defaultValue, String help, boolean isSwitch, boolean isList) {
         Option(String flag, String env, String defaultValue, String help) {
-            this(flag, env, defaultValue, help, false);
+            this(flag, env, defaultValue, help, false, false);
+        }
+
+        Option(String flag, String env, String defaultValue, String help, boolean isSwitch) {
+            this(flag, env, defaultValue, help, isSwitch, false);
         }
     }
 
@@ -40,13 +52,25 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                     "let webhooks and image references reach non-public addresses: true (all; development and tests only)"
                             + " or a comma-separated list of CIDR blocks, e.g. 10.20.0.0/16", true),
             new Option("--cors-origins", "EASEL_CORS_ORIGINS", "",
-                    "origins whose web pages may call the API, comma-separated (https://app.example.com), or * for any (development)"));
+                    "origins whose web pages may call the API, comma-separated (https://app.example.com), or * for any (development)"),
+            new Option("--engine", "EASEL_ENGINE", "sketch", "sketch (built in, procedural) or sglang (Krea 2 on SGLang Diffusion servers)"),
+            new Option("--sglang-url", "EASEL_SGLANG_URLS", "", "an SGLang server, e.g. http://gpu1:30000 (repeat for more; #raw after"
+                    + " the URL for a Krea-2-Raw server, default Turbo)", false, true),
+            new Option("--lora-dir", "EASEL_LORA_DIR", "", "where easel writes the LoRA files the GPU servers load (default <data-dir>/loras)"),
+            new Option("--lora-dir-remote", "EASEL_LORA_DIR_REMOTE", "", "that directory as the GPU hosts see it (default the same path)"),
+            new Option("--gpu-timeout-s", "EASEL_GPU_TIMEOUT_S", "300", "a GPU server call without an answer this long fails; the job goes to another server"),
+            new Option("--slider-lora", "EASEL_SLIDER_LORAS", "", "intensity=PATH or complexity=PATH: a slider LoRA on the GPU hosts,"
+                    + " applied at value/100 (repeat for both; without, the sliders become words in the prompt)", false, true),
+            new Option("--content-filter-url", "EASEL_CONTENT_FILTER_URL", "", "a classifier that gets each finished PNG and answers"
+                    + " {\"flagged\", \"categories\"}; flagged images are refused (required by the Krea 2 weights' licence)"),
+            new Option("--content-filter-timeout-s", "EASEL_CONTENT_FILTER_TIMEOUT_S", "10", "a content filter answer later than this fails the job closed"));
 
     /** Parses {@code --flag value} / {@code --flag=value} arguments over environment variables over defaults. */
     public static Config parse(List<String> args, Map<String, String> env) {
         Map<String, String> values = new LinkedHashMap<>();
         for (Option o : OPTIONS) values.put(o.flag(), env.getOrDefault(o.env(), o.defaultValue()));
         List<String> problems = new ArrayList<>();
+        java.util.Set<String> given = new java.util.HashSet<>();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
@@ -55,10 +79,18 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                 continue;
             }
             boolean isSwitch = OPTIONS.stream().anyMatch(o -> o.flag().equals(flag) && o.isSwitch());
-            if (arg.contains("=")) values.put(flag, arg.substring(arg.indexOf('=') + 1));
-            else if (isSwitch) values.put(flag, "true");
-            else if (i + 1 < args.size()) values.put(flag, args.get(++i));
-            else problems.add(flag + " needs a value");
+            boolean isList = OPTIONS.stream().anyMatch(o -> o.flag().equals(flag) && o.isList());
+            String value;
+            if (arg.contains("=")) value = arg.substring(arg.indexOf('=') + 1);
+            else if (isSwitch) value = "true";
+            else if (i + 1 < args.size()) value = args.get(++i);
+            else {
+                problems.add(flag + " needs a value");
+                continue;
+            }
+            if (isList && given.contains(flag)) values.put(flag, values.get(flag) + "," + value);
+            else values.put(flag, value);
+            given.add(flag);
         }
         int port = number(values, "--port", 0, 65535, Integer::parseInt, problems);
         int workers = number(values, "--workers", 0, 256, Integer::parseInt, problems);
@@ -91,11 +123,62 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             }
             corsOrigins.add(origin);
         }
+        String engine = values.get("--engine").strip();
+        if (!engine.equals("sketch") && !engine.equals("sglang")) problems.add("--engine must be sketch or sglang (got " + engine + ")");
+        List<GpuPool.ServerConfig> sglang = new ArrayList<>();
+        for (String u : values.get("--sglang-url").split(",")) {
+            String url = u.strip();
+            if (url.isEmpty()) continue;
+            String recipe = "turbo";
+            if (url.contains("#")) {
+                recipe = url.substring(url.indexOf('#') + 1);
+                url = url.substring(0, url.indexOf('#'));
+            }
+            try {
+                java.net.URI uri = java.net.URI.create(url);
+                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) throw new IllegalArgumentException();
+                sglang.add(new GpuPool.ServerConfig(uri, Recipe.named(recipe)));
+            } catch (IllegalArgumentException e) {
+                problems.add("--sglang-url must be an http(s) URL with a host, optionally #turbo or #raw after it (got " + u.strip() + ")");
+            }
+        }
+        if (engine.equals("sglang") && sglang.isEmpty()) problems.add("--engine sglang needs at least one --sglang-url (or EASEL_SGLANG_URLS)");
+        long gpuTimeout = number(values, "--gpu-timeout-s", 1L, 86_400L, Long::parseLong, problems);
+        Map<String, String> sliders = new LinkedHashMap<>();
+        for (String sl : values.get("--slider-lora").split(",")) {
+            String slider = sl.strip();
+            if (slider.isEmpty()) continue;
+            int eq = slider.indexOf('=');
+            String name = eq < 0 ? "" : slider.substring(0, eq);
+            if ((!name.equals("intensity") && !name.equals("complexity")) || eq == slider.length() - 1) {
+                problems.add("--slider-lora takes intensity=PATH or complexity=PATH (got " + slider + ")");
+            } else {
+                sliders.put(name, slider.substring(eq + 1));
+            }
+        }
+        Path dataDir = Path.of(values.get("--data-dir"));
+        Path loraDir = values.get("--lora-dir").isBlank() ? dataDir.resolve("loras") : Path.of(values.get("--lora-dir"));
+        String loraDirRemote = values.get("--lora-dir-remote").isBlank() ? loraDir.toAbsolutePath().normalize().toString()
+                : values.get("--lora-dir-remote");
+        URI contentFilter = null;
+        String filterUrl = values.get("--content-filter-url").strip();
+        if (!filterUrl.isEmpty()) {
+            try {
+                contentFilter = URI.create(filterUrl);
+                if (!"http".equals(contentFilter.getScheme()) && !"https".equals(contentFilter.getScheme()) || contentFilter.getHost() == null) {
+                    throw new IllegalArgumentException();
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("--content-filter-url must be an http(s) URL with a host (got " + filterUrl + ")");
+            }
+        }
+        long filterTimeout = number(values, "--content-filter-timeout-s", 1L, 600L, Long::parseLong, problems);
         if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
                 Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
-                privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins));
+                privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins), engine, List.copyOf(sglang),
+                loraDir, loraDirRemote, Duration.ofSeconds(gpuTimeout), Map.copyOf(sliders), contentFilter, Duration.ofSeconds(filterTimeout));
     }
 
     private static <T extends Comparable<T>> T number(Map<String, String> values, String flag, T min, T max,

@@ -4,11 +4,23 @@ import dev.easel.accounts.AccountService;
 import dev.easel.assets.AssetService;
 import dev.easel.blobs.LocalBlobStore;
 import dev.easel.blobs.PublicUrls;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.easel.engine.Engine;
+import dev.easel.engine.gpu.GpuPool;
+import dev.easel.engine.gpu.GpuServer;
+import dev.easel.engine.gpu.LoraFiles;
+import dev.easel.json.Json;
+import dev.easel.styles.BuiltinStyles;
+import java.io.InputStream;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.BooleanSupplier;
 import dev.easel.engine.sketch.SketchEngine;
 import dev.easel.http.GenerateRequestParser;
 import dev.easel.http.HttpServer;
 import dev.easel.http.RouteTable;
+import dev.easel.jobs.ContentFilter;
 import dev.easel.jobs.JobEvents;
 import dev.easel.jobs.JobJson;
 import dev.easel.jobs.JobService;
@@ -58,7 +70,7 @@ public final class Easel implements AutoCloseable {
     private final SafeHttpClient referenceHttp;
     private final WebhookDispatcher dispatcher;
     private final Javalin http;
-    private final Engine engine;
+    private final AutoCloseable engine;
     private final Path dataDir;
     private final String publicUrl;
     private final String adminToken;
@@ -67,7 +79,7 @@ public final class Easel implements AutoCloseable {
     private final String newDevKey;
     private final WebhookService webhooks;
 
-    private Easel(Database db, WorkerPool workers, SafeHttpClient referenceHttp, WebhookDispatcher dispatcher, Javalin http, Engine engine, Path dataDir,
+    private Easel(Database db, WorkerPool workers, SafeHttpClient referenceHttp, WebhookDispatcher dispatcher, Javalin http, AutoCloseable engine, Path dataDir,
                   String publicUrl, String adminToken, AccountService accounts, JobService jobService, String newDevKey,
                   WebhookService webhooks) {
         this.newDevKey = newDevKey;
@@ -131,7 +143,7 @@ public final class Easel implements AutoCloseable {
                 new JobService.Settings(3, config.lease(), config.jobTimeout(), java.time.Duration.ofHours(24)));
         String devKey = createDevAccount(accounts, dataDir);
 
-        Engine engine = new SketchEngine(config.sketchStepMs());
+        Engine sketch = new SketchEngine(config.sketchStepMs());
         Metrics metrics = new Metrics(() -> db.tx(jobStore::countByStatus), () -> db.tx(webhookStore::countPending));
         AssetStore assetStore = new AssetStore();
         AssetService assets = new AssetService(db, assetStore, blobs, clock);
@@ -145,20 +157,74 @@ public final class Easel implements AutoCloseable {
         // Two clients, so that a flood of webhooks never holds up the fetching of references, and back.
         SafeHttpClient referenceHttp = new SafeHttpClient(guard, "easel-references", clock);
         SpecResolver resolver = new SpecResolver(styles, moodboards, assets, blobs, referenceHttp);
-        WorkerPool workers = new WorkerPool(jobService, resolver, engine, blobs, clock, nodeId, config.workers(), metrics::rendered);
-        GenerateRequestParser parser = new GenerateRequestParser(clock, styles::usable, moodboards::usable);
+        // the engine: the sketch engine N times, or one lane per GPU server (--workers 0: an API node, no lanes)
+        GpuPool gpu = config.engine().equals("sglang") ? GpuPool.sglang(config.sglangServers(),
+                new LoraFiles(config.loraDir(), config.loraDirRemote(), config.sliderLoras()), config.gpuTimeout()) : null;
+        List<? extends Engine> lanes = gpu == null ? Collections.nCopies(config.workers(), sketch) : config.workers() == 0 ? List.of() : gpu.lanes();
+        String engineName = gpu == null ? sketch.name() : "sglang";
+        if (gpu != null) gpu.bind(metrics.registry());
+        ContentFilter filter = config.contentFilterUrl() == null ? null : new ContentFilter(config.contentFilterUrl(), config.contentFilterTimeout());
+        WorkerPool workers = new WorkerPool(jobService, resolver, lanes, blobs, clock, nodeId, metrics::rendered, filter);
+        GenerateRequestParser parser = new GenerateRequestParser(clock, stylePolicy(styles, gpu != null), moodboards::usable);
+        BooleanSupplier engineReady = gpu == null ? sketch::ready : gpu::ready;
         RouteTable routes = HttpServer.routes(accounts, jobService, webhooks, assets, styles, moodboards, parser, blobs, urls, metrics,
-                () -> db.ping() && engine.ready() && (config.workers() == 0 || workers.isRunning()));
+                () -> db.ping() && engineReady.getAsBoolean() && (lanes.isEmpty() || workers.isRunning()), () -> engineStatus(engineName, gpu));
         Javalin http = new HttpServer(routes, accounts, adminToken, config.corsOrigins(), metrics).start(channel);
 
         SafeHttpClient webhookHttp = new SafeHttpClient(guard, "easel-webhooks", clock);
         WebhookDispatcher dispatcher = new WebhookDispatcher(db, webhookStore, webhooks, webhookHttp, events.webhooks, clock,
                 nodeId, webhookSettings, metrics::webhookAttempt);
         dispatcher.start();
+        if (gpu != null) gpu.start();
         workers.start();
-        log.info("easel listening url={} data_dir={} workers={} engine={}", publicUrl, dataDir, config.workers(), engine.name());
+        if (gpu != null && config.contentFilterUrl() == null) {
+            log.warn("no --content-filter-url: the Krea 2 weights' licence obliges operators to filter output (see the README)");
+        }
+        log.info("easel listening url={} data_dir={} workers={} engine={}", publicUrl, dataDir, lanes.size(), engineName);
+        AutoCloseable engine = gpu != null ? gpu : sketch;
         return new Easel(db, workers, referenceHttp, dispatcher, http, engine, dataDir, publicUrl, adminToken, accounts, jobService,
                 devKey, webhooks);
+    }
+
+    /**
+     * Whether an account may use a style at a strength: its own, a public or a built-in one; with a GPU
+     * engine an uploaded style must also be a LoRA file the server can load (after conversion), at a
+     * strength the server can apply (SGLang: not negative).
+     */
+    private static GenerateRequestParser.StylePolicy stylePolicy(StyleService styles, boolean gpu) {
+        return (accountId, id, strength) -> {
+            if (!styles.usable(accountId, id)) return "is not a style you can use";
+            if (!gpu || BuiltinStyles.contains(id)) return null;
+            if (strength < 0) return "is a LoRA, and the sglang engine cannot apply a LoRA at a negative strength (got " + strength + ")";
+            try (InputStream in = styles.openFile(accountId, id).orElse(null)) {
+                if (in == null) return "is not a style you can use";
+                String why = LoraFiles.problem(in);
+                return why == null ? null : "cannot be used with the sglang engine: " + why;
+            } catch (IOException e) {
+                return "cannot be read: " + e.getMessage();
+            }
+        };
+    }
+
+    /** What /readyz says of the engine: its name and, for a GPU pool, each server. */
+    private static ObjectNode engineStatus(String name, GpuPool gpu) {
+        ObjectNode o = Json.MAPPER.createObjectNode().put("engine", name);
+        if (gpu == null) return o;
+        ArrayNode servers = o.putArray("servers");
+        for (GpuServer s : gpu.servers()) {
+            ObjectNode n = servers.addObject();
+            n.put("url", s.url());
+            n.put("state", s.state() == GpuServer.State.UP ? "up" : "down");
+            n.put("model", s.model());
+            n.put("recipe", s.recipe().name());
+            n.put("lora_set", s.loraSet().startsWith("\u0000") ? null : s.loraSet());
+            n.put("lora_switches", s.loraSwitches());
+            n.put("renders", s.renders());
+            n.put("failures", s.failures());
+            n.put("render_seconds", Math.round(s.renderSeconds() * 1000) / 1000.0);
+            n.put("last_error", s.lastError());
+        }
+        return o;
     }
 
     private static ServerSocketChannel bind(String host, int port) {
@@ -234,7 +300,11 @@ public final class Easel implements AutoCloseable {
         workers.close();
         referenceHttp.close();
         dispatcher.close();
-        engine.close();
+        try {
+            engine.close();
+        } catch (Exception e) {
+            log.warn("engine did not close cleanly: {}", e.toString());
+        }
         db.close();
     }
 

@@ -11,6 +11,19 @@ public interface Engine extends AutoCloseable {
     /** True once the engine can render (weights loaded, servers reachable). */
     boolean ready();
 
+    /** False while this engine cannot take a job (a GPU server out of the rotation): its worker waits. */
+    default boolean available() {
+        return ready();
+    }
+
+    /**
+     * The key ({@link LoraSetKey}) of the LoRA set this engine has merged, so that its worker takes
+     * the jobs that need no switch first; null when it makes no difference.
+     */
+    default String loraSet() {
+        return null;
+    }
+
     /**
      * Renders {@code spec}; reports each step (and optionally previews) through {@code progress},
      * which throws {@link RenderStopped} when the job must stop (cancelled, timed out, lease lost).

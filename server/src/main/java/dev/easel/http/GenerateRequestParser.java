@@ -49,21 +49,30 @@ public final class GenerateRequestParser {
     static final List<String> RESOLUTIONS = List.of("1K");
     private static final Set<String> ALLOWED = Set.copyOf(FIELDS);
 
+    /**
+     * Whether an account may use a style, at a strength, with the configured engine: null when it
+     * may, else the end of a sentence that begins with the style's id ("is not a style you can use").
+     */
+    @FunctionalInterface
+    public interface StylePolicy {
+        String problem(String accountId, String styleId, double strength);
+    }
+
     /** The outcome: the request, and whether a deprecated alias was used (the response then says so). */
     public record Parsed(GenerateRequest request, boolean usedDeprecatedAlias) {}
 
     private final Clock clock;
-    private final BiPredicate<String, String> styleUsable;
+    private final StylePolicy styles;
     private final BiPredicate<String, String> moodboardUsable;
 
     /**
-     * @param styleUsable     (accountId, styleId) -> may this account use this style
+     * @param styles          whether an account may use a style at a strength with the configured engine
      * @param moodboardUsable (accountId, moodboardId) -> may this account use this moodboard
      */
-    public GenerateRequestParser(Clock clock, BiPredicate<String, String> styleUsable,
+    public GenerateRequestParser(Clock clock, StylePolicy styles,
                                  BiPredicate<String, String> moodboardUsable) {
         this.clock = clock;
-        this.styleUsable = styleUsable;
+        this.styles = styles;
         this.moodboardUsable = moodboardUsable;
     }
 
@@ -223,9 +232,8 @@ public final class GenerateRequestParser {
             }
             String id = requiredString(at + ".id", item.get("id"), problems);
             Double strength = number(at + ".strength", item.get("strength"), true, -2, 2, problems);
-            if (id != null && !styleUsable.test(accountId, id)) {
-                problems.add(at + ".id " + Json.quote(id) + " is not a style you can use");
-            }
+            String refused = id == null || strength == null ? null : styles.problem(accountId, id, strength);
+            if (refused != null) problems.add(at + ".id " + Json.quote(id) + " " + refused);
             if (id != null && strength != null) out.add(new StyleRef(id, strength));
         }
         return out;

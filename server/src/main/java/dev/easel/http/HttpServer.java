@@ -80,13 +80,14 @@ public final class HttpServer {
     /** Every route easel serves, each resource declaring its own. */
     public static RouteTable routes(AccountService accounts, JobService jobs, WebhookService webhooks, AssetService assets,
                                     StyleService styles, MoodboardService moodboards, GenerateRequestParser parser, BlobStore blobs,
-                                    PublicUrls urls, Metrics metrics, BooleanSupplier ready) {
+                                    PublicUrls urls, Metrics metrics, BooleanSupplier ready,
+                                    java.util.function.Supplier<com.fasterxml.jackson.databind.node.ObjectNode> engineStatus) {
         RouteTable t = new RouteTable();
         new JobRoutes(jobs, webhooks, parser, blobs, new JobJson(urls)).register(t);
         new LibraryRoutes(assets, styles, moodboards, new Views(urls)).register(t);
         new AccountRoutes(jobs, webhooks).register(t);
         new AdminRoutes(accounts, jobs).register(t);
-        new OperationsRoutes(metrics, ready).register(t);
+        new OperationsRoutes(metrics, ready, engineStatus).register(t);
         return t;
     }
 

@@ -38,6 +38,16 @@ public record GenerateRequest(
         return PriceTier.of(imageStyleReferences.size(), moodboards.size());
     }
 
+    /**
+     * The LoRA set this request needs on a GPU server: its uploaded styles (built-in ones are no
+     * LoRA) by id with their strengths, and the slider values, sorted; empty when none. Jobs with the
+     * same key can follow each other on a server without switching LoRAs.
+     */
+    public String loraSet() {
+        return dev.easel.engine.LoraSetKey.of(styles.stream().filter(s -> !dev.easel.styles.BuiltinStyles.contains(s.id()))
+                .map(s -> java.util.Map.entry(s.id(), s.strength())).toList(), intensity, complexity);
+    }
+
     public GenerateRequest withSeed(long newSeed) {
         return new GenerateRequest(prompt, newSeed, styles, imageStyleReferences, aspectRatio, resolution,
                 creativity, intensity, complexity, moodboards);

@@ -29,9 +29,16 @@ public record Job(
         String resultKey,
         Result result,
         JobError errorCode,
-        String errorMessage) {
+        String errorMessage,
+        String loraSet,
+        int freeAttempts) {
 
     public static final String TYPE = "krea-2-medium";
+
+    /** Attempts that count against the limit: those the job's own render used, not those a failing server ended. */
+    public int countedAttempts() {
+        return attempt - freeAttempts;
+    }
 
     /** What a completed job produced, beside its image: the seed used and the prompt after expansion. */
     public record Result(long seed, String prompt, int width, int height) {}

@@ -12,7 +12,11 @@ public enum JobError {
     /** The engine raised an error. */
     ENGINE_ERROR("engine_error"),
     /** A style, image style reference or moodboard image could not be loaded. */
-    REFERENCE_UNAVAILABLE("reference_unavailable");
+    REFERENCE_UNAVAILABLE("reference_unavailable"),
+    /** The operator's content filter flagged the image; it was not stored. */
+    CONTENT_FILTERED("content_filtered"),
+    /** The content filter erred or did not answer in time: the job fails closed. */
+    CONTENT_FILTER_UNAVAILABLE("content_filter_unavailable");
 
     public final String wire;
 

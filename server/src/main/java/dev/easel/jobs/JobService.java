@@ -44,6 +44,10 @@ public final class JobService {
      * @param timeout     how long one attempt may run before it fails with {@code timeout}
      */
     public record Settings(int maxAttempts, Duration lease, Duration timeout, Duration idempotencyWindow) {
+        /** A job whose renders failed this many times because the server failed is failed itself. */
+        public static final int MAX_SERVER_FAILURES = 10;
+        /** A queued job that has waited this long is served before jobs that would spare a GPU server a LoRA switch. */
+        public static final Duration AFFINITY_WAIT = Duration.ofSeconds(30);
         /** A DELETE repeated this long after the DELETE that cancelled a job answers the cancelled job again. */
         public static final Duration CANCEL_REPLAY = Duration.ofHours(24);
 
@@ -132,7 +136,7 @@ public final class JobService {
             Job job = new Job(UUID.randomUUID().toString(), accountId, Job.TYPE, status, request.withSeed(seed), price,
                     webhookUrl, idempotencyKey, requestHash, Instant.ofEpochMilli(createdAt),
                     status == JobStatus.QUEUED ? Instant.ofEpochMilli(createdAt) : null, null, 0, null, null, null,
-                    null, null, null, null, null, null, null);
+                    null, null, null, null, null, null, null, request.loraSet(), 0);
             jobs.insert(tx, job);
             accounts.setLastJobCreatedAt(tx, accountId, createdAt);
             if (status == JobStatus.QUEUED) changes.queued = true;
@@ -195,10 +199,20 @@ public final class JobService {
 
     /** Claims the oldest queued job for worker {@code owner}, with a fresh lease. */
     public Optional<Job> claim(String owner) {
+        return claim(owner, null);
+    }
+
+    /**
+     * Claims a queued job for worker {@code owner}, with a fresh lease: one whose LoRA set is
+     * {@code loraSet} (the set its GPU server has merged) if there is one, else the oldest; but a job
+     * that has waited {@link Settings#AFFINITY_WAIT} goes first whatever its set, so none starves.
+     */
+    public Optional<Job> claim(String owner, String loraSet) {
         Changes changes = new Changes();
         Optional<Job> job = db.tx(tx -> {
             long now = clock.millis();
-            return jobs.claimNext(tx, owner, now, now + settings.lease().toMillis());
+            return loraSet == null ? jobs.claimNext(tx, owner, now, now + settings.lease().toMillis())
+                    : jobs.claimNext(tx, owner, now, now + settings.lease().toMillis(), loraSet, now - Settings.AFFINITY_WAIT.toMillis());
         });
         job.ifPresent(j -> changes.changed(j.id()));
         changes.publish();
@@ -290,8 +304,34 @@ public final class JobService {
         return n;
     }
 
+    /**
+     * The GPU server failed while rendering the job (it died, erred or hung past its deadline): the
+     * job goes back to the queue for another server, and this attempt does not count against its
+     * limit. False when the claim no longer stands.
+     */
+    public boolean requeueAfterServerFailure(Job claimed, String why) {
+        Changes changes = new Changes();
+        boolean ok = db.tx(tx -> {
+            Optional<Job> current = jobs.find(tx, claimed.id());
+            if (current.isEmpty() || current.get().attempt() != claimed.attempt()) return false;
+            if (current.get().freeAttempts() + 1 >= Settings.MAX_SERVER_FAILURES) {
+                // every server fails on it: more likely the job than the servers
+                return finish(tx, current.get(), JobStatus.FAILED, null, null, JobError.ENGINE_ERROR, "the GPU servers failed on each of "
+                        + Settings.MAX_SERVER_FAILURES + " attempts to render this job; the last said: " + why, changes);
+            }
+            if (!jobs.requeue(tx, claimed.id(), current.get().status(), claimed.attempt(), clock.millis(), true)) return false;
+            changes.changed(claimed.id());
+            changes.deleteBlobs(current.get().previewKey());
+            changes.queued = true;
+            return true;
+        });
+        changes.publish();
+        if (ok) log.warn("server failed, job returns to the queue job_id={} attempt={} why={}", claimed.id(), claimed.attempt(), why);
+        return ok;
+    }
+
     private boolean returnToQueue(Tx tx, Job job, Changes changes) throws SQLException {
-        if (job.attempt() >= settings.maxAttempts()) {
+        if (job.countedAttempts() >= settings.maxAttempts()) {
             return finish(tx, job, JobStatus.FAILED, null, null, JobError.WORKER_LOST,
                     "the job's worker stopped responding on each of " + job.attempt() + " attempts", changes);
         }

@@ -7,6 +7,7 @@ import dev.easel.engine.Progress;
 import dev.easel.engine.RenderSpec;
 import dev.easel.engine.RenderStopped;
 import dev.easel.engine.RenderedImage;
+import dev.easel.engine.ServerFailed;
 import dev.easel.expand.PromptExpander;
 import java.time.Clock;
 import java.time.Instant;
@@ -32,12 +33,12 @@ public final class WorkerPool implements AutoCloseable {
 
     private final JobService jobs;
     private final SpecResolver resolver;
-    private final Engine engine;
+    private final List<? extends Engine> lanes;
     private final BlobStore blobs;
     private final Clock clock;
     private final String nodeId;
-    private final int workers;
     private final Consumer<Long> renderNanos;
+    private final ContentFilter filter;
     private final LeaseKeeper leases;
     private final Reaper reaper;
     private final List<Thread> threads = new ArrayList<>();
@@ -48,16 +49,20 @@ public final class WorkerPool implements AutoCloseable {
     });
     private volatile boolean stopping;
 
-    /** @param renderNanos told how long each successful render took, for metrics */
-    public WorkerPool(JobService jobs, SpecResolver resolver, Engine engine, BlobStore blobs, Clock clock, String nodeId, int workers,
-                      Consumer<Long> renderNanos) {
+    /**
+     * @param lanes       one worker thread each: the same engine N times (the sketch engine), or one
+     *                    lane per GPU server
+     * @param renderNanos told how long each successful render took, for metrics
+     */
+    public WorkerPool(JobService jobs, SpecResolver resolver, List<? extends Engine> lanes, BlobStore blobs, Clock clock, String nodeId,
+                      Consumer<Long> renderNanos, ContentFilter filter) {
+        this.filter = filter;
         this.jobs = jobs;
         this.resolver = resolver;
-        this.engine = engine;
+        this.lanes = List.copyOf(lanes);
         this.blobs = blobs;
         this.clock = clock;
         this.nodeId = nodeId;
-        this.workers = workers;
         this.renderNanos = renderNanos;
         this.leases = new LeaseKeeper(jobs);
         this.reaper = new Reaper(jobs);
@@ -69,9 +74,10 @@ public final class WorkerPool implements AutoCloseable {
         long heartbeat = Math.max(100, jobs.settings().lease().toMillis() / 3);
         scheduler.scheduleWithFixedDelay(leases::tick, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(reaper::tick, 1000, 1000, TimeUnit.MILLISECONDS);
-        for (int i = 0; i < workers; i++) {
+        for (int i = 0; i < lanes.size(); i++) {
             String workerId = nodeId + "/" + i;
-            Thread t = new Thread(() -> loop(workerId), "easel-worker-" + i);
+            Engine lane = lanes.get(i);
+            Thread t = new Thread(() -> loop(workerId, lane), "easel-worker-" + i);
             t.setDaemon(true);
             threads.add(t);
             t.start();
@@ -91,15 +97,19 @@ public final class WorkerPool implements AutoCloseable {
         return !stopping && threads.stream().allMatch(Thread::isAlive);
     }
 
-    private void loop(String workerId) {
+    private void loop(String workerId, Engine lane) {
         while (!stopping) {
             try {
                 long generation = jobs.events().queued.generation();
-                var claimed = jobs.claim(workerId);
+                if (!lane.available()) { // a GPU server out of the rotation: the prober brings it back
+                    jobs.events().queued.await(generation, 250);
+                    continue;
+                }
+                var claimed = jobs.claim(workerId, lane.loraSet());
                 if (claimed.isEmpty()) {
                     jobs.events().queued.await(generation, 1000);
                 } else {
-                    run(claimed.get());
+                    run(claimed.get(), lane);
                 }
             } catch (InterruptedException e) {
                 if (stopping) return;
@@ -111,7 +121,7 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void run(Job job) throws InterruptedException {
+    private void run(Job job, Engine engine) throws InterruptedException {
         leases.hold(job);
         MDC.put("job_id", job.id());
         long started = System.nanoTime();
@@ -121,6 +131,22 @@ public final class WorkerPool implements AutoCloseable {
             if (!jobs.progress(job, JobStatus.PROCESSING, null, null, null)) return;
             RenderSpec spec = resolver.resolve(job, prompt);
             RenderedImage image = engine.render(spec, new JobProgress(job));
+            if (filter != null) {
+                ContentFilter.Verdict verdict;
+                try {
+                    verdict = filter.check(image.png());
+                } catch (ContentFilter.Unavailable e) {
+                    log.warn("content filter unavailable: {}", e.getMessage());
+                    jobs.fail(job, JobError.CONTENT_FILTER_UNAVAILABLE, e.getMessage() + "; the image was not kept");
+                    return;
+                }
+                if (verdict.flagged()) {
+                    log.info("content filter flagged the image categories={}", verdict.categories());
+                    jobs.fail(job, JobError.CONTENT_FILTERED, "the content filter flagged the image"
+                            + (verdict.categories().isEmpty() ? "" : " (" + String.join(", ", verdict.categories()) + ")") + "; it was not kept");
+                    return;
+                }
+            }
             String key = Tokens.random();
             blobs.put(key, image.png());
             if (jobs.complete(job, key, new Job.Result(req.seed(), prompt, image.width(), image.height()))) {
@@ -131,6 +157,8 @@ public final class WorkerPool implements AutoCloseable {
         } catch (SpecResolver.ReferenceUnavailable e) {
             log.info("reference unavailable: {}", e.getMessage());
             jobs.fail(job, JobError.REFERENCE_UNAVAILABLE, e.getMessage());
+        } catch (ServerFailed failed) {
+            jobs.requeueAfterServerFailure(job, failed.getMessage());
         } catch (RenderStopped stopped) {
             if (stopped.reason().equals("timeout")) {
                 jobs.fail(job, JobError.TIMEOUT, "the job ran longer than the limit of " + jobs.settings().timeout().toSeconds() + " s");

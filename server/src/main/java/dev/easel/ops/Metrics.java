@@ -46,6 +46,11 @@ public final class Metrics {
                 .publishPercentiles(0.5, 0.99).register(registry);
     }
 
+    /** For parts that bring meters of their own (the GPU pool). */
+    public io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     public void request(String method, String route, int status, long nanos) {
         Timer.builder("http.server.requests").tag("method", method).tag("route", route)
                 .tag("status", Integer.toString(status)).register(registry).record(nanos, TimeUnit.NANOSECONDS);

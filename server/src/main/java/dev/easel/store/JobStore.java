@@ -29,19 +29,19 @@ public final class JobStore {
     private static final String COLUMNS = "id, account_id, type, status, request_json, price_micros, webhook_url, "
             + "idempotency_key, request_hash, created_at, queued_at, completed_at, attempt, lease_owner, "
             + "lease_expires_at, started_at, progress_step, progress_steps, preview_key, result_key, result_json, "
-            + "error_code, error_message";
+            + "error_code, error_message, lora_set, free_attempts";
 
     /** How many jobs an account has in each class that its limits and its money care about. */
     public record Usage(int active, int backlogged, long reservedMicros) {}
 
     public void insert(Tx tx, Job j) throws SQLException {
         if (!JobStatus.INITIAL.contains(j.status())) throw new IllegalArgumentException("a job starts backlogged or queued, not " + j.status().wire);
-        tx.update("INSERT INTO jobs (" + COLUMNS + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        tx.update("INSERT INTO jobs (" + COLUMNS + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 j.id(), j.accountId(), j.type(), j.status().wire, toJson(j.request()), j.priceMicros(), j.webhookUrl(),
                 j.idempotencyKey(), j.requestHash(), Rows.ms(j.createdAt()), Rows.ms(j.queuedAt()), Rows.ms(j.completedAt()),
                 j.attempt(), j.leaseOwner(), Rows.ms(j.leaseExpiresAt()), Rows.ms(j.startedAt()), j.progressStep(),
                 j.progressSteps(), j.previewKey(), j.resultKey(), j.result() == null ? null : toJson(j.result()),
-                j.errorCode() == null ? null : j.errorCode().wire, j.errorMessage(), Rows.ms(j.createdAt()));
+                j.errorCode() == null ? null : j.errorCode().wire, j.errorMessage(), j.loraSet(), j.freeAttempts(), Rows.ms(j.createdAt()));
     }
 
     public Optional<Job> find(Tx tx, String id) throws SQLException {
@@ -99,16 +99,26 @@ public final class JobStore {
     }
 
     /**
-     * Claims the oldest queued job for {@code owner}: status scheduled, attempt + 1, a lease until
-     * {@code leaseUntil}. One statement, so two workers can never claim the same job.
+     * Claims a queued job for {@code owner}: status scheduled, attempt + 1, a lease until
+     * {@code leaseUntil}. Which job: first any that has waited since {@code starvingBefore} or longer
+     * (oldest first: no job waits much past that bound), then one whose LoRA set is {@code loraSet}
+     * (the set the claiming server has merged; null: no preference), then the oldest. One statement,
+     * so two workers can never claim the same job.
      */
-    public Optional<Job> claimNext(Tx tx, String owner, long now, long leaseUntil) throws SQLException {
+    public Optional<Job> claimNext(Tx tx, String owner, long now, long leaseUntil, String loraSet, long starvingBefore)
+            throws SQLException {
         return tx.one("UPDATE jobs SET status = 'scheduled', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?, "
                         + "started_at = ?, progress_step = NULL, progress_steps = NULL, updated_at = ? "
-                        + "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY queued_at, created_at LIMIT 1) "
+                        + "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY "
+                        + "CASE WHEN queued_at <= ? THEN 0 WHEN lora_set = ? THEN 1 ELSE 2 END, queued_at, created_at LIMIT 1) "
                         + "AND status = 'queued' "
                         + "RETURNING " + COLUMNS,
-                JobStore::job, owner, leaseUntil, now, now);
+                JobStore::job, owner, leaseUntil, now, now, starvingBefore, loraSet);
+    }
+
+    /** The oldest queued job first: {@link #claimNext(Tx, String, long, long, String, long)} without a preference. */
+    public Optional<Job> claimNext(Tx tx, String owner, long now, long leaseUntil) throws SQLException {
+        return claimNext(tx, owner, now, leaseUntil, null, Long.MIN_VALUE);
     }
 
     /**
@@ -146,9 +156,18 @@ public final class JobStore {
 
     /** A claimed job whose worker is gone goes back to the queue, fenced by the attempt that was lost. */
     public boolean requeue(Tx tx, String id, JobStatus from, int attempt, long now) throws SQLException {
+        return requeue(tx, id, from, attempt, now, false);
+    }
+
+    /**
+     * As {@link #requeue(Tx, String, JobStatus, int, long)}; {@code free}: the attempt ended because the
+     * GPU server failed, so it does not count against the job's limit.
+     */
+    public boolean requeue(Tx tx, String id, JobStatus from, int attempt, long now, boolean free) throws SQLException {
         if (!from.isClaimed()) return false; // only a claim can be lost: a backlogged job is promoted, not requeued
         return move(tx, id, List.of(from), attempt, JobStatus.QUEUED, now, "queued_at = ?, lease_owner = NULL, "
-                + "lease_expires_at = NULL, started_at = NULL, progress_step = NULL, progress_steps = NULL, preview_key = NULL", now);
+                + "lease_expires_at = NULL, started_at = NULL, progress_step = NULL, progress_steps = NULL, preview_key = NULL, "
+                + "free_attempts = free_attempts + ?", now, free ? 1 : 0);
     }
 
     /**
@@ -209,7 +228,8 @@ public final class JobStore {
                 fromJson(r.getString(5), GenerateRequest.class), r.getLong(6), r.getString(7), r.getString(8),
                 r.getString(9), Rows.instant(r, 10), Rows.instant(r, 11), Rows.instant(r, 12), r.getInt(13), r.getString(14),
                 Rows.instant(r, 15), Rows.instant(r, 16), Rows.integer(r, 17), Rows.integer(r, 18), r.getString(19), r.getString(20),
-                resultJson == null ? null : fromJson(resultJson, Job.Result.class), errorCode(r.getString(22)), r.getString(23));
+                resultJson == null ? null : fromJson(resultJson, Job.Result.class), errorCode(r.getString(22)), r.getString(23),
+                r.getString(24), r.getInt(25));
     }
 
     private static JobError errorCode(String wire) throws SQLException {

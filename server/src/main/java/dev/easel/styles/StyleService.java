@@ -82,6 +82,11 @@ public final class StyleService {
         return db.tx(tx -> store.find(tx, id)).filter(s -> s.accountId().equals(accountId) || s.isPublic());
     }
 
+    /** The LoRA file of an uploaded style the account may see; empty for a built-in or unknown style. */
+    public Optional<InputStream> openFile(String accountId, String id) {
+        return get(accountId, id).flatMap(s -> blobs.open(s.blobKey()));
+    }
+
     /** Whether {@code id} may be used in a generation by the account: a built-in style, its own, or a public one. */
     public boolean usable(String accountId, String id) {
         return BuiltinStyles.contains(id) || get(accountId, id).isPresent();

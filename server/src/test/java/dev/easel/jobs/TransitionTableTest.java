@@ -175,6 +175,6 @@ class TransitionTableTest {
     private static Job job(String id, JobStatus status) {
         GenerateRequest request = new GenerateRequest("p", 1L, List.of(), List.of(), AspectRatio.SQUARE, "1K", Creativity.LOW, 0, 0, List.of());
         return new Job(id, "acct", Job.TYPE, status, request, 30_000, null, null, "h", Instant.EPOCH, Instant.EPOCH, null, 0, null,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, "", 0);
     }
 }

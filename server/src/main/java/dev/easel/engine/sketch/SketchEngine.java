@@ -85,7 +85,7 @@ public final class SketchEngine implements Engine {
         Map<String, String> text = new LinkedHashMap<>();
         text.put("Software", "easel sketch engine: a procedural drawing, not a neural model");
         text.put("Prompt", spec.prompt());
-        text.put("Parameters", "seed=" + spec.seed() + "; size=" + spec.width() + "x" + spec.height()
+        text.put("Parameters", "engine=" + name() + "; seed=" + spec.seed() + "; size=" + spec.width() + "x" + spec.height()
                 + "; intensity=" + spec.intensity() + "; complexity=" + spec.complexity() + "; styles="
                 + spec.styles().stream().map(s -> s.id() + ":" + s.strength()).collect(Collectors.joining(","))
                 + "; image_style_references=" + spec.imageStyleReferences().size() + "; moodboards=" + spec.moodboards().size());

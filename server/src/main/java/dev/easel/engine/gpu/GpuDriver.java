@@ -1,0 +1,50 @@
+package dev.easel.engine.gpu;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One inference server, spoken to in its own protocol. Implementations are thin: the pool owns the
+ * state (health, the merged LoRA set, timings) and the rules; a driver translates calls and errors.
+ * A call that fails because of the server throws {@link ServerError}; one the server refuses
+ * because of the request (a validation error) throws {@link Refused}.
+ */
+public interface GpuDriver {
+    /** The kind of server, for logs, metrics and the PNG's text: {@code sglang}. */
+    String kind();
+
+    Capabilities capabilities();
+
+    /** Whether the server is up, and the model it serves. */
+    String probe(Duration timeout) throws IOException, InterruptedException;
+
+    /** Makes {@code loras} the server's global LoRA set (empty: none). For servers whose LoRAs are global. */
+    void setLoras(List<ActiveLora> current, List<ActiveLora> wanted, Duration timeout) throws IOException, InterruptedException;
+
+    /** Renders one image; returns when it is done (servers without progress) or fails. */
+    Output generate(Request request, Duration timeout) throws IOException, InterruptedException;
+
+    /** A LoRA as the server loads it: a file on the GPU host. */
+    record ActiveLora(String nickname, String path, double strength) {}
+
+    /** One image to render, in the server's terms: the recipe already applied. */
+    record Request(String prompt, int width, int height, long seed, int steps, double guidanceScale) {}
+
+    /** The PNG, and the seconds the server says it spent (0 when it does not say). */
+    record Output(byte[] png, double inferenceSeconds) {}
+
+    /** The server failed (down, 5xx, an answer that is not what its protocol says, no answer in time). */
+    final class ServerError extends IOException {
+        public ServerError(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The server refused the request itself (it says why); another server would refuse it too. */
+    final class Refused extends IOException {
+        public Refused(String message) {
+            super(message);
+        }
+    }
+}

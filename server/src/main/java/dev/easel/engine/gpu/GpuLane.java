@@ -1,0 +1,167 @@
+package dev.easel.engine.gpu;
+
+import dev.easel.engine.Engine;
+import dev.easel.engine.LoraSetKey;
+import dev.easel.engine.Progress;
+import dev.easel.engine.RenderSpec;
+import dev.easel.engine.RenderStopped;
+import dev.easel.engine.RenderedImage;
+import dev.easel.engine.ServerFailed;
+import dev.easel.engine.png.PngText;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One GPU server as an {@link Engine}: one worker renders through it, one job at a time (a server
+ * renders one image at a time anyway). It merges the job's LoRA set when the server's differs,
+ * sends the request with a deadline, reports {@code sampling} with steps estimated from the
+ * server's measured pace (an estimate: SGLang reports no progress), and when the job is cancelled
+ * meanwhile it waits for the server's answer and drops it, so the server is free when its lane is.
+ */
+public final class GpuLane implements Engine {
+    private static final long TICK_MILLIS = 200;
+
+    private final GpuServer server;
+    private final LoraFiles loras;
+    private final Duration deadline;
+
+    GpuLane(GpuServer server, LoraFiles loras, Duration deadline) {
+        this.server = server;
+        this.loras = loras;
+        this.deadline = deadline;
+    }
+
+    public GpuServer server() {
+        return server;
+    }
+
+    @Override
+    public String name() {
+        return server.driver.kind();
+    }
+
+    @Override
+    public boolean ready() {
+        return server.state() == GpuServer.State.UP;
+    }
+
+    @Override
+    public boolean available() {
+        return ready();
+    }
+
+    @Override
+    public String loraSet() {
+        return server.loraSetKey;
+    }
+
+    @Override
+    public RenderedImage render(RenderSpec spec, Progress progress) throws InterruptedException {
+        long started = System.nanoTime();
+        Capabilities caps = server.driver.capabilities();
+        List<GpuDriver.ActiveLora> wanted = new ArrayList<>();
+        List<Map.Entry<String, Double>> keyed = new ArrayList<>();
+        for (RenderSpec.Style s : spec.styles()) {
+            if (s.lora() == null) continue;
+            if (s.strength() < 0 && !caps.negativeStrengths()) {
+                throw new IllegalArgumentException("style " + s.id() + " has a negative strength, which " + name() + " cannot apply");
+            }
+            wanted.add(loras.materialize(s.id(), s.lora(), s.strength()));
+            keyed.add(Map.entry(s.id(), s.strength()));
+        }
+        wanted.addAll(loras.sliders(spec.intensity(), spec.complexity()));
+        if (wanted.size() > caps.maxLoras()) {
+            throw new IllegalArgumentException(wanted.size() + " LoRAs, but " + name() + " takes at most " + caps.maxLoras());
+        }
+        String key = LoraSetKey.of(keyed, spec.intensity(), spec.complexity());
+        try {
+            if (!caps.lorasPerRequest() && !key.equals(server.loraSetKey)) {
+                server.driver.setLoras(server.active, wanted, deadline);
+                server.loraSetKey = key;
+                server.active = List.copyOf(wanted);
+                server.loraSwitches.incrementAndGet();
+            }
+        } catch (GpuDriver.Refused e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw fail(e);
+        }
+        String prompt = Prompts.withModifiers(spec, loras.sliderNames());
+        int steps = server.recipe.steps();
+        GpuDriver.Request request = new GpuDriver.Request(prompt, spec.width(), spec.height(), spec.seed(), steps,
+                server.recipe.sglangGuidanceScale());
+        progress.step(0, steps);
+        CompletableFuture<GpuDriver.Output> answer = new CompletableFuture<>();
+        Thread call = Thread.ofVirtual().name("easel-gpu-" + server.url).start(() -> {
+            try {
+                answer.complete(server.driver.generate(request, deadline));
+            } catch (Throwable t) {
+                answer.completeExceptionally(t);
+            }
+        });
+        GpuDriver.Output out = await(answer, call, progress, steps, started);
+        byte[] png = out.png();
+        int[] size = PngText.size(png);
+        if (size == null || size[0] != spec.width() || size[1] != spec.height()) {
+            throw fail(new IOException("the server answered with " + (size == null ? "no PNG" : size[0] + "x" + size[1])
+                    + " for " + spec.width() + "x" + spec.height()));
+        }
+        progress.step(steps, steps);
+        server.rendered(System.nanoTime() - started, steps, out.inferenceSeconds());
+        png = PngText.insert(png, "Parameters", "engine=" + name() + " model=" + server.model() + " recipe=" + server.recipe.name()
+                + " steps=" + steps + " seed=" + spec.seed() + " size=" + spec.width() + "x" + spec.height()
+                + " loras=" + wanted.size() + " references=" + spec.imageStyleReferences().size() + " moodboards=" + spec.moodboards().size());
+        return new RenderedImage(png, spec.width(), spec.height());
+    }
+
+    /**
+     * Waits for the server's answer, estimating steps meanwhile. If the job stops (cancelled, timed
+     * out, lease lost), waits on for the answer (the server cannot be stopped) and drops it.
+     */
+    private GpuDriver.Output await(CompletableFuture<GpuDriver.Output> answer, Thread call, Progress progress, int steps, long started)
+            throws InterruptedException {
+        int reported = 0;
+        try {
+            while (true) {
+                try {
+                    return answer.get(TICK_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException tick) {
+                    double elapsed = (System.nanoTime() - started) / 1e9;
+                    int estimate = (int) Math.min(steps - 1, elapsed / server.secondsPerStep);
+                    if (estimate > reported) {
+                        progress.step(estimate, steps);
+                        reported = estimate;
+                    }
+                }
+            }
+        } catch (RenderStopped stopped) {
+            try {
+                answer.get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS); // the server is busy until it answers
+            } catch (ExecutionException | TimeoutException e) {
+                // dropped either way
+            }
+            throw stopped;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof GpuDriver.Refused r) throw new IllegalStateException(r.getMessage(), r);
+            if (cause instanceof IOException io) throw fail(io);
+            throw new IllegalStateException(cause);
+        } catch (InterruptedException e) {
+            call.interrupt();
+            throw e;
+        }
+    }
+
+    private ServerFailed fail(IOException e) {
+        server.down(e.getMessage(), System.nanoTime());
+        return new ServerFailed(name() + " server " + server.url + " failed: " + e.getMessage(), e);
+    }
+
+}
