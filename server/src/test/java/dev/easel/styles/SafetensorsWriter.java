@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** Writes real .safetensors files for tests: tensors laid out one after another, filled with seeded noise. */
-final class SafetensorsWriter {
+public final class SafetensorsWriter {
     record T(String dtype, long... shape) {
         long bytes() {
             long n = 1;
@@ -24,24 +24,32 @@ final class SafetensorsWriter {
     }
 
     private final Map<String, T> tensors = new LinkedHashMap<>();
+    private final Map<String, byte[]> values = new LinkedHashMap<>();
 
-    SafetensorsWriter add(String name, String dtype, long... shape) {
+    /** A float32 scalar tensor holding {@code value} (an alpha). */
+    public SafetensorsWriter scalar(String name, float value) {
+        add(name, "F32");
+        values.put(name, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value).array());
+        return this;
+    }
+
+    public SafetensorsWriter add(String name, String dtype, long... shape) {
         tensors.put(name, new T(dtype, shape));
         return this;
     }
 
     /** Kohya's names for one layer: lora_down [rank, in], lora_up [out, rank], alpha []. */
-    SafetensorsWriter kohyaLayer(String layer, int rank, int in, int out) {
+    public SafetensorsWriter kohyaLayer(String layer, int rank, int in, int out) {
         return add(layer + ".lora_down.weight", "F16", rank, in).add(layer + ".lora_up.weight", "F16", out, rank)
                 .add(layer + ".alpha", "F32");
     }
 
     /** PEFT/diffusers names for one layer: lora_A [rank, in], lora_B [out, rank]. */
-    SafetensorsWriter peftLayer(String layer, int rank, int in, int out) {
+    public SafetensorsWriter peftLayer(String layer, int rank, int in, int out) {
         return add(layer + ".lora_A.weight", "BF16", rank, in).add(layer + ".lora_B.weight", "BF16", out, rank);
     }
 
-    byte[] bytes() {
+    public byte[] bytes() {
         return bytes(Map.of());
     }
 
@@ -64,6 +72,12 @@ final class SafetensorsWriter {
             out.writeBytes(" ".repeat(padded - json.length).getBytes(StandardCharsets.US_ASCII));
             byte[] data = new byte[(int) at];
             new SplittableRandom(7).nextBytes(data);
+            long pos = 0;
+            for (var e : tensors.entrySet()) {
+                byte[] v = values.get(e.getKey());
+                if (v != null) System.arraycopy(v, 0, data, (int) pos, v.length);
+                pos += e.getValue().bytes();
+            }
             out.writeBytes(data);
             return out.toByteArray();
         } catch (java.io.IOException e) {

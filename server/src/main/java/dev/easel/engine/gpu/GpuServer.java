@@ -19,7 +19,7 @@ public final class GpuServer {
     private volatile State state = State.DOWN;
     private volatile String model;
     private volatile String lastError = "not probed yet";
-    private volatile long nextProbeNanos = Long.MIN_VALUE;
+    private volatile long nextProbeNanos = System.nanoTime(); // due at once
     private long backoffNanos = FIRST_BACKOFF_NANOS;
     /** The merged set (global-LoRA servers): its key, and the LoRAs. Touched only by this server's lane. */
     volatile String loraSetKey = "";

@@ -1,0 +1,277 @@
+package dev.easel.engine.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.easel.RemoteSite;
+import dev.easel.TestServer;
+import dev.easel.engine.png.PngText;
+import dev.easel.jobs.AspectRatio;
+import dev.easel.jobs.Job;
+import dev.easel.styles.SafetensorsWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real Krea 2 images through the unchanged Krea API, from a pool of SGLang servers. CI has no GPU,
+ * so the servers here are {@link SglangStandIn}s written from SGLang's documented API; the real
+ * server was not run in CI.
+ */
+class GpuPoolTest {
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private TestServer server;
+    private String key;
+
+    @AfterEach
+    void close() throws Exception {
+        if (server != null) server.close();
+        for (AutoCloseable c : open) c.close();
+    }
+
+    private SglangStandIn standIn() {
+        SglangStandIn s = new SglangStandIn();
+        open.add(s);
+        return s;
+    }
+
+    private void start(List<SglangStandIn> gpus, String... flags) {
+        List<String> all = new ArrayList<>(List.of("--engine", "sglang"));
+        for (SglangStandIn g : gpus) all.addAll(List.of("--sglang-url", g.url()));
+        all.addAll(List.of(flags));
+        server = TestServer.start(1, 0, Clock.systemUTC(), all.toArray(String[]::new));
+        key = server.account("100", 4, 100);
+        awaitInRotation(gpus.size());
+    }
+
+    private void awaitInRotation(int n) {
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+        while (true) {
+            JsonNode ready = server.send("GET", "/readyz", null, Map.of()).json();
+            long up = 0;
+            for (JsonNode s : ready.path("servers")) if (s.path("state").asText().equals("up")) up++;
+            if (up == n) return;
+            if (java.time.Instant.now().isAfter(deadline)) throw new AssertionError("servers not in rotation: " + ready);
+            TestServer.sleep(20);
+        }
+    }
+
+    private String submit(String body) {
+        TestServer.Response r = server.generate(key, body);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().get("job_id").asText();
+    }
+
+    private static String body(String aspect, String extra) {
+        return "{\"prompt\":\"a lighthouse\",\"aspect_ratio\":\"" + aspect + "\",\"resolution\":\"1K\",\"seed\":7" + extra + "}";
+    }
+
+    private byte[] image(JsonNode done) {
+        return server.send("GET", URI.create(done.get("result").get("urls").get(0).asText()).getPath(), null, Map.of()).bytes();
+    }
+
+    private String uploadStyle(byte[] file) {
+        TestServer.Response r = server.multipart(key, "/styles", Map.of("title", "s"), "file", "s.safetensors", "application/octet-stream", file);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().get("id").asText();
+    }
+
+    private static byte[] diffusersLora(int layer) {
+        return new SafetensorsWriter().peftLayer("transformer.transformer_blocks." + layer + ".attn.to_q", 4, 16, 16).bytes();
+    }
+
+    @Test
+    void everyAspectRatioComesBackAtItsSizeWithTheRecipeAndASeed() {
+        SglangStandIn gpu = standIn();
+        start(List.of(gpu));
+        for (AspectRatio a : AspectRatio.values()) {
+            JsonNode done = server.awaitStatus(key, submit(body(a.wire, "")), "completed");
+            byte[] png = image(done);
+            assertThat(PngText.size(png)).as(a.wire).containsExactly(a.width, a.height);
+            assertThat(new String(png, StandardCharsets.ISO_8859_1)).contains("engine=sglang model=krea/Krea-2-Turbo recipe=turbo steps=8 seed=7");
+            assertThat(done.at("/result/width").asInt()).isEqualTo(a.width);
+        }
+        JsonNode sent = gpu.calls("/v1/images/generations").get(0).body();
+        assertThat(sent.get("seed").asLong()).isEqualTo(7);
+        assertThat(sent.get("num_inference_steps").asInt()).isEqualTo(8);
+        assertThat(sent.get("guidance_scale").asDouble()).isEqualTo(1.0);
+        assertThat(sent.get("response_format").asText()).isEqualTo("b64_json");
+        assertThat(sent.get("n").asInt()).isEqualTo(1);
+        JsonNode ready = server.send("GET", "/readyz", null, Map.of()).json();
+        assertThat(ready.get("engine").asText()).isEqualTo("sglang");
+        assertThat(ready.at("/servers/0/renders").asLong()).isEqualTo(AspectRatio.values().length);
+        assertThat(server.send("GET", "/metrics", null, Map.of()).body()).contains("easel_gpu_server_renders_total{server=\"" + gpu.url() + "\"} 8.0");
+    }
+
+    @Test
+    void aRawServerSamples52StepsAtGuidance4Point5() {
+        SglangStandIn gpu = new SglangStandIn("krea/Krea-2-Raw");
+        open.add(gpu);
+        List<String> flags = List.of("--engine", "sglang", "--sglang-url", gpu.url() + "#raw");
+        server = TestServer.start(1, 0, Clock.systemUTC(), flags.toArray(String[]::new));
+        key = server.account("1", 1, 1);
+        awaitInRotation(1);
+        server.awaitStatus(key, submit(body("1:1", "")), "completed");
+        JsonNode sent = gpu.calls("/v1/images/generations").get(0).body();
+        assertThat(sent.get("num_inference_steps").asInt()).isEqualTo(52);
+        assertThat(sent.get("guidance_scale").asDouble()).isEqualTo(4.5);
+    }
+
+    @Test
+    void stylesAreMergedAndUnmergedOnlyWhenTheSetChanges() throws Exception {
+        SglangStandIn gpu = standIn();
+        start(List.of(gpu));
+        String a = uploadStyle(diffusersLora(0)), b = uploadStyle(diffusersLora(1));
+        for (String style : List.of(a, a, b, "ink", a)) {
+            server.awaitStatus(key, submit(body("1:1", ",\"styles\":[{\"id\":\"" + style + "\",\"strength\":0.8}]")), "completed");
+        }
+        assertThat(gpu.loraAndImageCalls()).containsExactly(
+                "set_lora [\"" + a + "\"]", "generate", "generate",
+                "unmerge", "set_lora [\"" + b + "\"]", "generate",
+                "unmerge", "generate", // ink is a built-in style: no LoRA, words in the prompt
+                "set_lora [\"" + a + "\"]", "generate");
+        JsonNode set = gpu.calls("/v1/set_lora").get(0).body();
+        assertThat(set.get("strength").get(0).asDouble()).isEqualTo(0.8);
+        assertThat(set.get("target").asText()).isEqualTo("all");
+        assertThat(Files.exists(java.nio.file.Path.of(set.get("lora_path").get(0).asText()))).isTrue();
+        assertThat(gpu.calls("/v1/images/generations").get(3).body().get("prompt").asText()).endsWith(", ink drawing");
+        assertThat(server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0/lora_switches").asLong()).isEqualTo(4);
+    }
+
+    /** Two servers, two LoRA sets, jobs of both submitted at once: each server keeps to one set. */
+    @Test
+    void jobsGoToTheServerThatHasTheirLorasMerged() {
+        SglangStandIn one = standIn(), two = standIn();
+        one.millisPerImage = 150;
+        two.millisPerImage = 150;
+        start(List.of(one, two));
+        String a = uploadStyle(diffusersLora(0)), b = uploadStyle(diffusersLora(1));
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) ids.add(submit(body("1:1", ",\"styles\":[{\"id\":\"" + (i % 2 == 0 ? a : b) + "\",\"strength\":1}]")));
+        for (String id : ids) server.awaitStatus(key, id, "completed");
+        long switches = one.calls("/v1/set_lora").size() + two.calls("/v1/set_lora").size();
+        assertThat(switches).as("one set per server: %s / %s", one.loraAndImageCalls(), two.loraAndImageCalls()).isEqualTo(2);
+        assertThat(one.calls("/v1/images/generations")).hasSize(4);
+        assertThat(two.calls("/v1/images/generations")).hasSize(4);
+    }
+
+    @Test
+    void aServerThatDiesMidJobLeavesTheRotationAndTheJobCompletesOnTheOtherWithoutLosingAnAttempt() {
+        SglangStandIn dying = standIn(), healthy = standIn();
+        dying.dieNext = true;
+        healthy.millisPerImage = 300; // so that the first job goes to the dying server while this one is busy
+        start(List.of(dying, healthy));
+        String first = submit(body("1:1", "")), second = submit(body("4:3", ""));
+        JsonNode done1 = server.awaitStatus(key, first, "completed");
+        server.awaitStatus(key, second, "completed");
+        assertThat(done1.get("status").asText()).isEqualTo("completed");
+        Job job = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow().id(), first).orElseThrow();
+        Job other = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow().id(), second).orElseThrow();
+        assertThat(job.countedAttempts() + other.countedAttempts()).as("the server's failure cost no attempt").isEqualTo(2);
+        assertThat(job.freeAttempts() + other.freeAttempts()).isEqualTo(1);
+        JsonNode ready = server.send("GET", "/readyz", null, Map.of()).json();
+        assertThat(ready.toString()).contains("\"state\":\"down\"");
+        assertThat(healthy.calls("/v1/images/generations")).hasSize(2);
+    }
+
+    @Test
+    void aHungRequestHitsItsDeadlineAndTheJobGoesToAnotherServer() {
+        SglangStandIn hanging = standIn(), healthy = standIn();
+        hanging.hangNext = true;
+        healthy.millisPerImage = 300;
+        start(List.of(hanging, healthy), "--gpu-timeout-s", "1");
+        String first = submit(body("1:1", "")), second = submit(body("1:1", ",\"seed\":8").replace(",\"seed\":7", ""));
+        server.awaitStatus(key, first, "completed");
+        server.awaitStatus(key, second, "completed");
+        JsonNode ready = server.send("GET", "/readyz", null, Map.of()).json();
+        assertThat(ready.toString()).contains("got no answer within 1 s");
+    }
+
+    @Test
+    void aCancelledJobsImageIsDroppedAndTheServerServesTheNextJob() {
+        SglangStandIn gpu = standIn();
+        gpu.millisPerImage = 1500;
+        start(List.of(gpu));
+        String id = submit(body("1:1", ""));
+        JsonNode sampling = server.awaitStatus(key, id, "sampling");
+        assertThat(sampling.get("progress").get("steps").asInt()).isEqualTo(8);
+        // SGLang reports no progress: easel estimates steps from the server's pace (0.2 s a step until measured)
+        JsonNode moving = server.awaitJob(key, id, j -> j.path("progress").path("step").asInt() >= 2);
+        assertThat(moving.get("status").asText()).isEqualTo("sampling");
+        assertThat(server.delete(key, "/jobs/" + id).json().get("status").asText()).isEqualTo("cancelled");
+        String next = submit(body("1:1", ",\"seed\":9").replace(",\"seed\":7", ""));
+        server.awaitStatus(key, next, "completed");
+        JsonNode cancelled = server.get(key, "/jobs/" + id).json();
+        assertThat(cancelled.get("status").asText()).isEqualTo("cancelled");
+        assertThat(cancelled.get("result").isNull()).isTrue();
+        assertThat(gpu.calls("/v1/images/generations")).hasSize(2);
+        assertThat(server.get(key, "/account").json().get("balance_usd").decimalValue()).isEqualByComparingTo("99.97");
+    }
+
+    @Test
+    void slidersAreWordsWithoutSliderLorasAndLorasWithThem() throws Exception {
+        SglangStandIn gpu = standIn();
+        start(List.of(gpu));
+        server.awaitStatus(key, submit(body("1:1", ",\"intensity\":60,\"complexity\":-30")), "completed");
+        String prompt = gpu.calls("/v1/images/generations").get(0).body().get("prompt").asText();
+        assertThat(prompt).contains("vivid, high-contrast, intense").contains("somewhat minimal, simple composition");
+        assertThat(gpu.calls("/v1/set_lora")).isEmpty();
+        server.close();
+        server = null;
+
+        SglangStandIn withSliders = standIn();
+        java.nio.file.Path slider = TestServer.tempDir("easel-slider-").resolve("intensity.safetensors");
+        Files.write(slider, diffusersLora(3));
+        start(List.of(withSliders), "--slider-lora", "intensity=" + slider);
+        server.awaitStatus(key, submit(body("1:1", ",\"intensity\":60,\"complexity\":-30")), "completed");
+        JsonNode set = withSliders.calls("/v1/set_lora").get(0).body();
+        assertThat(set.get("lora_nickname").toString()).isEqualTo("[\"intensity\"]");
+        assertThat(set.get("strength").get(0).asDouble()).isEqualTo(0.6);
+        String withPrompt = withSliders.calls("/v1/images/generations").get(0).body().get("prompt").asText();
+        assertThat(withPrompt).doesNotContain("intense").contains("somewhat minimal, simple composition");
+        TestServer.deleteTree(slider.getParent());
+    }
+
+    @Test
+    void aStyleTheServerCannotLoadIsRefusedAtSubmitWithTheReason() {
+        SglangStandIn gpu = standIn();
+        start(List.of(gpu));
+        String mlp = uploadStyle(new SafetensorsWriter().kohyaLayer("diffusion_model.blocks.0.mlp.w1", 4, 16, 16).bytes());
+        TestServer.Response r = server.generate(key, body("1:1", ",\"styles\":[{\"id\":\"" + mlp + "\",\"strength\":1}]"));
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.error()).contains("cannot be used with the sglang engine: tensor diffusion_model.blocks.0.mlp.w1");
+        String fine = uploadStyle(diffusersLora(0));
+        TestServer.Response negative = server.generate(key, body("1:1", ",\"styles\":[{\"id\":\"" + fine + "\",\"strength\":-1}]"));
+        assertThat(negative.status()).isEqualTo(400);
+        assertThat(negative.error()).contains("cannot apply a LoRA at a negative strength");
+        assertThat(server.generate(key, body("1:1", ",\"styles\":[{\"id\":\"ink\",\"strength\":-1}]")).status())
+                .as("a built-in style is words, negative or not").isEqualTo(200);
+    }
+
+    @Test
+    void aFlaggedImageIsRefusedAndAFilterThatFailsFailsClosed() throws Exception {
+        SglangStandIn gpu = standIn();
+        RemoteSite filter = new RemoteSite();
+        open.add(filter);
+        filter.reply = r -> r.path().equals("/flag")
+                ? RemoteSite.Reply.content("application/json", "{\"flagged\":true,\"categories\":[\"violence\"]}".getBytes())
+                : RemoteSite.Reply.status(500);
+        start(List.of(gpu), "--content-filter-url", filter.url("/flag"));
+        JsonNode failed = server.awaitStatus(key, submit(body("1:1", "")), "failed");
+        assertThat(failed.at("/error/code").asText()).isEqualTo("content_filtered");
+        assertThat(failed.at("/error/message").asText()).contains("violence");
+        assertThat(filter.received.get(0).header("content-type")).isEqualTo("image/png");
+        assertThat(PngText.size(filter.received.get(0).body())).containsExactly(1024, 1024);
+        assertThat(server.get(key, "/account").json().get("balance_usd").decimalValue()).isEqualByComparingTo("100");
+        server = server.restart(1, 0, "--engine", "sglang", "--sglang-url", gpu.url(), "--content-filter-url", filter.url("/broken"));
+        awaitInRotation(1);
+        JsonNode closed = server.awaitStatus(key, submit(body("1:1", "")), "failed");
+        assertThat(closed.at("/error/code").asText()).isEqualTo("content_filter_unavailable");
+    }
+}
