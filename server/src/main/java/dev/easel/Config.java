@@ -21,7 +21,7 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                      Duration jobTimeout, Duration lease, String adminToken, List<AddressRange> allowPrivateTargets,
                      int webhookConcurrency, Duration webhookTimeout, List<String> corsOrigins,
                      String engine, List<GpuPool.ServerConfig> sglangServers, Path loraDir, String loraDirRemote, Duration gpuTimeout,
-                     Map<String, String> sliderLoras, URI contentFilterUrl, Duration contentFilterTimeout) {
+                     Map<String, String> sliderLoras, URI contentFilterUrl, Duration contentFilterTimeout, boolean gpuAffinity) {
 
     /**
      * @param isSwitch a true/false setting: the flag alone means true
@@ -63,7 +63,9 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                     + " applied at value/100 (repeat for both; without, the sliders become words in the prompt)", false, true),
             new Option("--content-filter-url", "EASEL_CONTENT_FILTER_URL", "", "a classifier that gets each finished PNG and answers"
                     + " {\"flagged\", \"categories\"}; flagged images are refused (required by the Krea 2 weights' licence)"),
-            new Option("--content-filter-timeout-s", "EASEL_CONTENT_FILTER_TIMEOUT_S", "10", "a content filter answer later than this fails the job closed"));
+            new Option("--content-filter-timeout-s", "EASEL_CONTENT_FILTER_TIMEOUT_S", "10", "a content filter answer later than this fails the job closed"),
+            new Option("--gpu-affinity", "EASEL_GPU_AFFINITY", "true", "an idle GPU server takes a job that needs the LoRAs it has merged"
+                    + " first (no job waits more than 30 s for that); false: strictly oldest first", true));
 
     /** Parses {@code --flag value} / {@code --flag=value} arguments over environment variables over defaults. */
     public static Config parse(List<String> args, Map<String, String> env) {
@@ -173,12 +175,15 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             }
         }
         long filterTimeout = number(values, "--content-filter-timeout-s", 1L, 600L, Long::parseLong, problems);
+        String affinity = values.get("--gpu-affinity").strip().toLowerCase(java.util.Locale.ROOT);
+        if (!affinity.equals("true") && !affinity.equals("false")) problems.add("--gpu-affinity must be true or false (got " + affinity + ")");
         if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
                 Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
                 privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins), engine, List.copyOf(sglang),
-                loraDir, loraDirRemote, Duration.ofSeconds(gpuTimeout), Map.copyOf(sliders), contentFilter, Duration.ofSeconds(filterTimeout));
+                loraDir, loraDirRemote, Duration.ofSeconds(gpuTimeout), Map.copyOf(sliders), contentFilter, Duration.ofSeconds(filterTimeout),
+                affinity.equals("true"));
     }
 
     private static <T extends Comparable<T>> T number(Map<String, String> values, String flag, T min, T max,

@@ -159,7 +159,7 @@ public final class Easel implements AutoCloseable {
         SpecResolver resolver = new SpecResolver(styles, moodboards, assets, blobs, referenceHttp);
         // the engine: the sketch engine N times, or one lane per GPU server (--workers 0: an API node, no lanes)
         GpuPool gpu = config.engine().equals("sglang") ? GpuPool.sglang(config.sglangServers(),
-                new LoraFiles(config.loraDir(), config.loraDirRemote(), config.sliderLoras()), config.gpuTimeout()) : null;
+                new LoraFiles(config.loraDir(), config.loraDirRemote(), config.sliderLoras()), config.gpuTimeout(), config.gpuAffinity()) : null;
         List<? extends Engine> lanes = gpu == null ? Collections.nCopies(config.workers(), sketch) : config.workers() == 0 ? List.of() : gpu.lanes();
         String engineName = gpu == null ? sketch.name() : "sglang";
         if (gpu != null) gpu.bind(metrics.registry());

@@ -31,11 +31,13 @@ public final class GpuLane implements Engine {
     private final GpuServer server;
     private final LoraFiles loras;
     private final Duration deadline;
+    private final boolean affinity;
 
-    GpuLane(GpuServer server, LoraFiles loras, Duration deadline) {
+    GpuLane(GpuServer server, LoraFiles loras, Duration deadline, boolean affinity) {
         this.server = server;
         this.loras = loras;
         this.deadline = deadline;
+        this.affinity = affinity;
     }
 
     public GpuServer server() {
@@ -59,7 +61,7 @@ public final class GpuLane implements Engine {
 
     @Override
     public String loraSet() {
-        return server.loraSetKey;
+        return affinity ? server.loraSetKey : null;
     }
 
     @Override
@@ -115,6 +117,7 @@ public final class GpuLane implements Engine {
         }
         progress.step(steps, steps);
         server.rendered(System.nanoTime() - started, steps, out.inferenceSeconds());
+        png = References.apply(png, spec);
         png = PngText.insert(png, "Parameters", "engine=" + name() + " model=" + server.model() + " recipe=" + server.recipe.name()
                 + " steps=" + steps + " seed=" + spec.seed() + " size=" + spec.width() + "x" + spec.height()
                 + " loras=" + wanted.size() + " references=" + spec.imageStyleReferences().size() + " moodboards=" + spec.moodboards().size());

@@ -37,13 +37,14 @@ public final class GpuPool implements AutoCloseable {
     });
 
     /** SGLang servers. */
-    public static GpuPool sglang(List<ServerConfig> configs, LoraFiles loras, Duration deadline) {
-        return new GpuPool(configs, loras, deadline);
+    /** @param affinity whether an idle server takes the jobs that need its merged LoRA set first (false: oldest first) */
+    public static GpuPool sglang(List<ServerConfig> configs, LoraFiles loras, Duration deadline, boolean affinity) {
+        return new GpuPool(configs, loras, deadline, affinity);
     }
 
-    private GpuPool(List<ServerConfig> configs, LoraFiles loras, Duration deadline) {
+    private GpuPool(List<ServerConfig> configs, LoraFiles loras, Duration deadline, boolean affinity) {
         this.servers = configs.stream().map(c -> new GpuServer(c.url().toString(), new SglangDriver(c.url(), http), c.recipe())).toList();
-        this.lanes = servers.stream().map(s -> new GpuLane(s, loras, deadline)).toList();
+        this.lanes = servers.stream().map(s -> new GpuLane(s, loras, deadline, affinity)).toList();
     }
 
     /** Probes every server once now, then keeps probing those out of the rotation. */

@@ -2,6 +2,7 @@ package dev.easel.engine.sketch;
 
 import dev.easel.engine.Engine;
 import dev.easel.engine.Progress;
+import dev.easel.engine.ReferencePalette;
 import dev.easel.engine.RenderSpec;
 import dev.easel.engine.RenderedImage;
 import dev.easel.engine.png.PngEncoder;

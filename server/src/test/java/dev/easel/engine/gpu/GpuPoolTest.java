@@ -214,6 +214,42 @@ class GpuPoolTest {
         assertThat(server.get(key, "/account").json().get("balance_usd").decimalValue()).isEqualByComparingTo("99.97");
     }
 
+    /** The open weights have no reference adapter: a reference moves the output's colours toward its own, by its strength. */
+    @Test
+    void aReferencePullsTheOutputsColoursTowardItsOwn() throws Exception {
+        SglangStandIn gpu = standIn();
+        RemoteSite site = new RemoteSite();
+        open.add(site);
+        byte[] red = new byte[64 * 64 * 3];
+        for (int i = 0; i < red.length; i += 3) red[i] = (byte) 230;
+        byte[] redPng = dev.easel.engine.png.PngEncoder.encode(64, 64, red, Map.of());
+        site.reply = r -> RemoteSite.Reply.content("image/png", redPng);
+        start(List.of(gpu));
+        double plain = redness(image(server.awaitStatus(key, submit(body("1:1", "")), "completed")));
+        String ref = ",\"image_style_references\":[{\"url\":\"" + site.url("/red.png") + "\",\"strength\":";
+        double half = redness(image(server.awaitStatus(key, submit(body("1:1", ref + "0.5}]")), "completed")));
+        double full = redness(image(server.awaitStatus(key, submit(body("1:1", ref + "1}]")), "completed")));
+        assertThat(half).as("plain %.3f, half %.3f, full %.3f", plain, half, full).isGreaterThan(plain + 0.05);
+        assertThat(full).isGreaterThan(half + 0.05);
+        byte[] zero = image(server.awaitStatus(key, submit(body("1:1", ref + "0}]")), "completed"));
+        assertThat(redness(zero)).as("strength 0 changes nothing").isEqualTo(plain);
+    }
+
+    /** Mean red minus the mean of green and blue, 0..1. */
+    private static double redness(byte[] png) throws Exception {
+        java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        double sum = 0;
+        int n = 0;
+        for (int y = 0; y < img.getHeight(); y += 8) {
+            for (int x = 0; x < img.getWidth(); x += 8) {
+                int rgb = img.getRGB(x, y);
+                sum += (((rgb >> 16) & 0xff) - (((rgb >> 8) & 0xff) + (rgb & 0xff)) / 2.0) / 255;
+                n++;
+            }
+        }
+        return sum / n;
+    }
+
     @Test
     void slidersAreWordsWithoutSliderLorasAndLorasWithThem() throws Exception {
         SglangStandIn gpu = standIn();

@@ -43,6 +43,8 @@ public final class SglangStandIn implements AutoCloseable {
 
     public final List<Call> calls = new CopyOnWriteArrayList<>();
     public volatile long millisPerImage;
+    /** What merging a LoRA set costs (a real server re-patches the model's weights; 0 here by default). */
+    public volatile long millisPerLoraSet;
     /** The next image request answers this status with {@code {"detail"}} (0: none). */
     public volatile int failNextWith;
     /** The next image request never answers (until {@link #close()}). */
@@ -219,6 +221,14 @@ public final class SglangStandIn implements AutoCloseable {
         if (!merged.isEmpty() && !merged.equals(wanted)) {
             reply(ex, 400, Json.MAPPER.createObjectNode().put("detail", "a different LoRA set is merged: call /v1/unmerge_lora_weights first"));
             return;
+        }
+        if (millisPerLoraSet > 0) {
+            try {
+                Thread.sleep(millisPerLoraSet);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
         merged = List.copyOf(wanted);
         reply(ex, 200, Json.MAPPER.createObjectNode().put("status", "ok").put("message", "set " + names.size() + " LoRA(s)"));

@@ -1,6 +1,5 @@
-package dev.easel.engine.sketch;
+package dev.easel.engine;
 
-import dev.easel.engine.RenderSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -8,21 +7,22 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * How reference images show in the sketch engine: each image style reference, then each moodboard,
- * pulls the prompt's palette toward its own dominant colours, found by k-means. The darkest palette
+ * How reference images show, in every engine: each image style reference, then each moodboard, pulls
+ * a palette (the sketch engine's, or the GPU output's own dominant colours) toward its own dominant
+ * colours, found by k-means. The darkest palette
  * colour moves toward the darkest dominant colour and so on up, so the drawing keeps its contrast;
  * strength s moves each colour the fraction s of the way (0 = no change, 1 = the reference's colours).
  * Deterministic: a fixed sampling stride, a fixed seed for k-means++, a fixed number of iterations.
  */
-final class ReferencePalette {
-    static final int K = 5;
+public final class ReferencePalette {
+    public static final int K = 5;
     private static final int MAX_SAMPLES = 16_384; // plenty for five colours; the k-means cost grows with it
     private static final int ITERATIONS = 12;
 
     private ReferencePalette() {}
 
     /** The palette (colours as float[3] RGB 0..1) after every reference in {@code spec} has pulled it. */
-    static float[][] pull(float[][] palette, RenderSpec spec) {
+    public static float[][] pull(float[][] palette, RenderSpec spec) {
         float[][] out = Arrays.stream(palette).map(float[]::clone).toArray(float[][]::new);
         for (RenderSpec.ImageReference ref : spec.imageStyleReferences()) pull(out, List.of(ref.image()), ref.strength());
         for (RenderSpec.MoodboardImages board : spec.moodboards()) pull(out, board.images(), board.strength());
@@ -46,7 +46,7 @@ final class ReferencePalette {
     }
 
     /** Up to {@link #K} dominant colours of the images' opaque pixels (fewer when they have fewer distinct colours). */
-    static List<float[]> dominant(List<RenderSpec.Pixels> images) {
+    public static List<float[]> dominant(List<RenderSpec.Pixels> images) {
         float[][] samples = samples(images); // [n][3]
         if (samples.length == 0) return new ArrayList<>();
         List<float[]> centres = seeds(samples);

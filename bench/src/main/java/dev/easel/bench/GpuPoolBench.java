@@ -1,0 +1,110 @@
+package dev.easel.bench;
+
+import dev.easel.TestServer;
+import dev.easel.engine.gpu.SglangStandIn;
+import dev.easel.styles.SafetensorsWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The GPU pool against two stand-in SGLang servers that take a fixed time per image: N jobs with 4
+ * distinct styles in a random order (fixed seed), once with LoRA affinity and once strictly oldest
+ * first; then easel's added latency per job over calling a stand-in directly. Run by hand:
+ * {@code bench/gpu [jobs=100] [ms per image=1000] [ms per LoRA set merged=500]}. The switch cost is an
+ * assumption: SGLang caches loaded LoRAs, but merging a set still re-patches the transformer's weights.
+ */
+public final class GpuPoolBench {
+    public static void main(String[] args) throws Exception {
+        int jobs = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+        int millis = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
+        int switchMillis = args.length > 2 ? Integer.parseInt(args[2]) : 500;
+        System.out.printf("two stand-in SGLang servers, %d ms per image, %d ms per LoRA set merged, %d jobs over 4 styles in random order%n",
+                millis, switchMillis, jobs);
+        for (boolean affinity : new boolean[] {true, false}) pool(jobs, millis, switchMillis, affinity);
+        latency(millis);
+    }
+
+    private static void pool(int jobs, int millis, int switchMillis, boolean affinity) throws Exception {
+        try (SglangStandIn a = new SglangStandIn(); SglangStandIn b = new SglangStandIn();
+             TestServer server = TestServer.start(1, 0, Clock.systemUTC(), "--engine", "sglang", "--sglang-url", a.url(), "--sglang-url", b.url(),
+                     "--gpu-affinity=" + affinity)) {
+            a.millisPerImage = millis;
+            b.millisPerImage = millis;
+            a.millisPerLoraSet = switchMillis;
+            b.millisPerLoraSet = switchMillis;
+            String key = server.account("1000", jobs, 1000);
+            awaitUp(server, 2);
+            List<String> styles = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                byte[] lora = new SafetensorsWriter().peftLayer("transformer.transformer_blocks." + i + ".attn.to_q", 4, 16, 16).bytes();
+                styles.add(server.multipart(key, "/styles", Map.of("title", "s" + i), "file", "s.safetensors", "application/octet-stream", lora)
+                        .json().get("id").asText());
+            }
+            SplittableRandom random = new SplittableRandom(42);
+            List<String> ids = new ArrayList<>();
+            long started = System.nanoTime();
+            for (int i = 0; i < jobs; i++) {
+                String style = styles.get(random.nextInt(styles.size()));
+                ids.add(server.generate(key, "{\"prompt\":\"p\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\",\"seed\":" + i
+                        + ",\"styles\":[{\"id\":\"" + style + "\",\"strength\":1}]}").json().get("job_id").asText());
+            }
+            long[] waits = new long[jobs];
+            for (int i = 0; i < jobs; i++) {
+                var done = server.awaitJob(key, ids.get(i), j -> j.get("status").asText().equals("completed"));
+                waits[i] = Instant.parse(done.get("completed_at").asText()).toEpochMilli() - Instant.parse(done.get("created_at").asText()).toEpochMilli();
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            Arrays.sort(waits);
+            System.out.printf("  %-22s %6.1f s  %5.2f images/s  LoRA switches %3d  wait p50 %5.1f s  max %5.1f s%n",
+                    affinity ? "affinity:" : "oldest first (FIFO):", seconds, jobs / seconds,
+                    a.calls("/v1/set_lora").size() + b.calls("/v1/set_lora").size(), waits[jobs / 2] / 1000.0, waits[jobs - 1] / 1000.0);
+        }
+    }
+
+    /** One job at a time: the job's created_at to completed_at, against a direct call of the same stand-in. */
+    private static void latency(int millis) throws Exception {
+        int n = 10;
+        try (SglangStandIn gpu = new SglangStandIn();
+             TestServer server = TestServer.start(1, 0, Clock.systemUTC(), "--engine", "sglang", "--sglang-url", gpu.url())) {
+            gpu.millisPerImage = millis;
+            String key = server.account("10", 1, 1);
+            awaitUp(server, 1);
+            long[] viaEasel = new long[n], direct = new long[n];
+            HttpClient http = HttpClient.newHttpClient();
+            for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
+                http.send(HttpRequest.newBuilder(URI.create(gpu.url() + "/v1/images/generations"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"p\",\"width\":1024,\"height\":1024,\"seed\":" + i
+                                + ",\"response_format\":\"b64_json\"}")).build(), HttpResponse.BodyHandlers.ofByteArray());
+                direct[i] = System.nanoTime() - t;
+                String id = server.generate(key, "{\"prompt\":\"p\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\",\"seed\":" + i + "}")
+                        .json().get("job_id").asText();
+                var done = server.awaitJob(key, id, j -> j.get("status").asText().equals("completed"));
+                viaEasel[i] = (Instant.parse(done.get("completed_at").asText()).toEpochMilli()
+                        - Instant.parse(done.get("created_at").asText()).toEpochMilli()) * 1_000_000L;
+            }
+            Arrays.sort(viaEasel);
+            Arrays.sort(direct);
+            System.out.printf("  one job at a time: direct call p50 %.1f ms, via easel (created_at to completed_at) p50 %.1f ms:"
+                    + " easel adds %.1f ms per 1024x1024 job%n", direct[n / 2] / 1e6, viaEasel[n / 2] / 1e6, (viaEasel[n / 2] - direct[n / 2]) / 1e6);
+        }
+    }
+
+    private static void awaitUp(TestServer server, int n) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            String ready = server.send("GET", "/readyz", null, Map.of()).body();
+            if (ready.split("\"state\":\"up\"", -1).length - 1 == n) return;
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("servers not up");
+    }
+}
