@@ -165,7 +165,7 @@ public final class Easel implements AutoCloseable {
         if (gpu != null) gpu.bind(metrics.registry());
         ContentFilter filter = config.contentFilterUrl() == null ? null : new ContentFilter(config.contentFilterUrl(), config.contentFilterTimeout());
         WorkerPool workers = new WorkerPool(jobService, resolver, lanes, blobs, clock, nodeId, metrics::rendered, filter);
-        GenerateRequestParser parser = new GenerateRequestParser(clock, stylePolicy(styles, gpu != null), moodboards::usable);
+        GenerateRequestParser parser = new GenerateRequestParser(clock, stylePolicy(styles, gpu), moodboards::usable);
         BooleanSupplier engineReady = gpu == null ? sketch::ready : gpu::ready;
         RouteTable routes = HttpServer.routes(accounts, jobService, webhooks, assets, styles, moodboards, parser, blobs, urls, metrics,
                 () -> db.ping() && engineReady.getAsBoolean() && (lanes.isEmpty() || workers.isRunning()), () -> engineStatus(engineName, gpu));
@@ -191,11 +191,13 @@ public final class Easel implements AutoCloseable {
      * engine an uploaded style must also be a LoRA file the server can load (after conversion), at a
      * strength the server can apply (SGLang: not negative).
      */
-    private static GenerateRequestParser.StylePolicy stylePolicy(StyleService styles, boolean gpu) {
+    private static GenerateRequestParser.StylePolicy stylePolicy(StyleService styles, GpuPool gpu) {
         return (accountId, id, strength) -> {
             if (!styles.usable(accountId, id)) return "is not a style you can use";
-            if (!gpu || BuiltinStyles.contains(id)) return null;
-            if (strength < 0) return "is a LoRA, and the sglang engine cannot apply a LoRA at a negative strength (got " + strength + ")";
+            if (gpu == null || BuiltinStyles.contains(id)) return null;
+            if (strength < 0 && !gpu.capabilities().negativeStrengths()) {
+                return "is a LoRA, and the sglang engine cannot apply a LoRA at a negative strength (got " + strength + ")";
+            }
             try (InputStream in = styles.openFile(accountId, id).orElse(null)) {
                 if (in == null) return "is not a style you can use";
                 String why = LoraFiles.problem(in);

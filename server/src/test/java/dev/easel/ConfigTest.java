@@ -39,4 +39,30 @@ class ConfigTest {
                 .hasMessageContaining("unknown option --nope")
                 .hasMessageContaining("--workers needs a value");
     }
+
+    @Test
+    void theGpuEngineTakesServersFromFlagsOrTheEnvironment() {
+        Config c = Config.parse(List.of("--engine", "sglang", "--sglang-url", "http://gpu1:30000", "--sglang-url", "http://gpu2:30000#raw",
+                "--slider-lora", "intensity=/loras/i.safetensors", "--gpu-affinity=false"), Map.of());
+        assertThat(c.engine()).isEqualTo("sglang");
+        assertThat(c.sglangServers()).extracting(s -> s.url().toString() + " " + s.recipe().name())
+                .containsExactly("http://gpu1:30000 turbo", "http://gpu2:30000 raw");
+        assertThat(c.sliderLoras()).containsEntry("intensity", "/loras/i.safetensors");
+        assertThat(c.gpuAffinity()).isFalse();
+        assertThat(c.loraDir().toString()).endsWith("data/loras");
+        assertThat(c.loraDirRemote()).isEqualTo(c.loraDir().toAbsolutePath().normalize().toString());
+
+        Config env = Config.parse(List.of(), Map.of("EASEL_ENGINE", "sglang", "EASEL_SGLANG_URLS", "http://a:1, http://b:2#turbo",
+                "EASEL_LORA_DIR", "/srv/l", "EASEL_LORA_DIR_REMOTE", "/mnt/l"));
+        assertThat(env.sglangServers()).hasSize(2);
+        assertThat(env.loraDirRemote()).isEqualTo("/mnt/l");
+        assertThat(env.gpuAffinity()).isTrue();
+
+        assertThatThrownBy(() -> Config.parse(List.of("--engine", "sglang"), Map.of())).hasMessageContaining("needs at least one --sglang-url");
+        assertThatThrownBy(() -> Config.parse(List.of("--engine", "comfy"), Map.of())).hasMessageContaining("--engine must be sketch or sglang");
+        assertThatThrownBy(() -> Config.parse(List.of("--engine", "sglang", "--sglang-url", "gpu1:30000#fast"), Map.of()))
+                .hasMessageContaining("--sglang-url must be an http(s) URL");
+        assertThatThrownBy(() -> Config.parse(List.of("--slider-lora", "movement=/x"), Map.of())).hasMessageContaining("intensity=PATH");
+        assertThatThrownBy(() -> Config.parse(List.of("--content-filter-url", "ftp://x"), Map.of())).hasMessageContaining("--content-filter-url");
+    }
 }

@@ -22,14 +22,41 @@ public interface GpuDriver {
     /** Makes {@code loras} the server's global LoRA set (empty: none). For servers whose LoRAs are global. */
     void setLoras(List<ActiveLora> current, List<ActiveLora> wanted, Duration timeout) throws IOException, InterruptedException;
 
-    /** Renders one image; returns when it is done (servers without progress) or fails. */
-    Output generate(Request request, Duration timeout) throws IOException, InterruptedException;
+    /**
+     * Renders one image and returns it, or fails. A server that declares {@link Capabilities#progress()}
+     * or {@link Capabilities#previews()} reports them to {@code events} while it renders.
+     */
+    Output generate(Request request, Duration timeout, Events events) throws IOException, InterruptedException;
+
+    /**
+     * Stops the request with {@code requestId} if it still runs (servers that declare
+     * {@link Capabilities#cancel()}; others never get this call). Idempotent.
+     */
+    default void cancel(String requestId, Duration timeout) throws IOException, InterruptedException {
+        throw new UnsupportedOperationException(kind() + " cannot cancel a request");
+    }
+
+    /** What a server with progress or previews reports while it renders. */
+    interface Events {
+        void step(int step, int steps);
+
+        void preview(byte[] image);
+
+        Events NONE = new Events() {
+            public void step(int step, int steps) {}
+
+            public void preview(byte[] image) {}
+        };
+    }
 
     /** A LoRA as the server loads it: a file on the GPU host. */
     record ActiveLora(String nickname, String path, double strength) {}
 
-    /** One image to render, in the server's terms: the recipe already applied. */
-    record Request(String prompt, int width, int height, long seed, int steps, double guidanceScale) {}
+    /**
+     * One image to render, in the server's terms: the recipe already applied. {@code id} names the
+     * request (a client-chosen id, for servers whose submit is idempotent or that can cancel).
+     */
+    record Request(String id, String prompt, int width, int height, long seed, int steps, double guidanceScale) {}
 
     /** The PNG, and the seconds the server says it spent (0 when it does not say). */
     record Output(byte[] png, double inferenceSeconds) {}

@@ -97,18 +97,19 @@ public final class GpuLane implements Engine {
         }
         String prompt = Prompts.withModifiers(spec, loras.sliderNames());
         int steps = server.recipe.steps();
-        GpuDriver.Request request = new GpuDriver.Request(prompt, spec.width(), spec.height(), spec.seed(), steps,
-                server.recipe.sglangGuidanceScale());
+        GpuDriver.Request request = new GpuDriver.Request(java.util.UUID.randomUUID().toString(), prompt, spec.width(), spec.height(),
+                spec.seed(), steps, server.recipe.sglangGuidanceScale());
         progress.step(0, steps);
         CompletableFuture<GpuDriver.Output> answer = new CompletableFuture<>();
+        Reported reported = new Reported();
         Thread call = Thread.ofVirtual().name("easel-gpu-" + server.url).start(() -> {
             try {
-                answer.complete(server.driver.generate(request, deadline));
+                answer.complete(server.driver.generate(request, deadline, reported));
             } catch (Throwable t) {
                 answer.completeExceptionally(t);
             }
         });
-        GpuDriver.Output out = await(answer, call, progress, steps, started);
+        GpuDriver.Output out = await(request, answer, call, progress, reported, steps, started);
         byte[] png = out.png();
         int[] size = PngText.size(png);
         if (size == null || size[0] != spec.width() || size[1] != spec.height()) {
@@ -124,27 +125,57 @@ public final class GpuLane implements Engine {
         return new RenderedImage(png, spec.width(), spec.height());
     }
 
+    /** What a server with progress or previews reported, taken to the job by the waiting thread. */
+    private static final class Reported implements GpuDriver.Events {
+        volatile int step;
+        volatile byte[] preview;
+
+        public void step(int step, int steps) {
+            this.step = Math.max(this.step, step);
+        }
+
+        public void preview(byte[] image) {
+            preview = image;
+        }
+    }
+
     /**
-     * Waits for the server's answer, estimating steps meanwhile. If the job stops (cancelled, timed
-     * out, lease lost), waits on for the answer (the server cannot be stopped) and drops it.
+     * Waits for the server's answer, carrying steps to the job: the server's own when it reports them
+     * (and its previews), else an estimate from its pace. If the job stops (cancelled, timed out,
+     * lease lost), cancels the request when the server can, and waits for its answer either way (the
+     * server is busy until then), then drops it.
      */
-    private GpuDriver.Output await(CompletableFuture<GpuDriver.Output> answer, Thread call, Progress progress, int steps, long started)
-            throws InterruptedException {
-        int reported = 0;
+    private GpuDriver.Output await(GpuDriver.Request request, CompletableFuture<GpuDriver.Output> answer, Thread call, Progress progress,
+                                   Reported reported, int steps, long started) throws InterruptedException {
+        Capabilities caps = server.driver.capabilities();
+        int shown = 0;
+        byte[] previewShown = null;
         try {
             while (true) {
                 try {
                     return answer.get(TICK_MILLIS, TimeUnit.MILLISECONDS);
                 } catch (TimeoutException tick) {
                     double elapsed = (System.nanoTime() - started) / 1e9;
-                    int estimate = (int) Math.min(steps - 1, elapsed / server.secondsPerStep);
-                    if (estimate > reported) {
-                        progress.step(estimate, steps);
-                        reported = estimate;
+                    int step = caps.progress() ? Math.min(steps - 1, reported.step) : (int) Math.min(steps - 1, elapsed / server.secondsPerStep);
+                    if (step > shown) {
+                        progress.step(step, steps);
+                        shown = step;
+                    }
+                    byte[] preview = reported.preview;
+                    if (caps.previews() && preview != null && preview != previewShown) {
+                        progress.preview(preview);
+                        previewShown = preview;
                     }
                 }
             }
         } catch (RenderStopped stopped) {
+            if (caps.cancel()) {
+                try {
+                    server.driver.cancel(request.id(), deadline);
+                } catch (IOException e) {
+                    // the answer comes at its end then, and is dropped
+                }
+            }
             try {
                 answer.get(deadline.toMillis() + 1000, TimeUnit.MILLISECONDS); // the server is busy until it answers
             } catch (ExecutionException | TimeoutException e) {

@@ -80,6 +80,11 @@ public final class GpuPool implements AutoCloseable {
         return servers;
     }
 
+    /** What the pool's servers can do (all of one kind). */
+    public Capabilities capabilities() {
+        return servers.get(0).driver.capabilities();
+    }
+
     public boolean ready() {
         return servers.stream().anyMatch(s -> s.state() == GpuServer.State.UP);
     }

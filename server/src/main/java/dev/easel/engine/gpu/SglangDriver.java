@@ -70,7 +70,7 @@ public final class SglangDriver implements GpuDriver {
     }
 
     @Override
-    public Output generate(Request r, Duration timeout) throws IOException, InterruptedException {
+    public Output generate(Request r, Duration timeout, Events events) throws IOException, InterruptedException {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("prompt", r.prompt());
         body.put("n", 1);

@@ -180,6 +180,25 @@ class GpuPoolTest {
         assertThat(healthy.calls("/v1/images/generations")).hasSize(2);
     }
 
+    /** A server that failed is probed again after its backoff, comes back, and renders the job it failed. */
+    @Test
+    void aFailedServerIsProbedAgainAndReturnsToTheRotation() {
+        SglangStandIn gpu = standIn();
+        gpu.failNextWith = 503;
+        start(List.of(gpu));
+        String id = submit(body("1:1", ""));
+        JsonNode done = server.awaitStatus(key, id, "completed");
+        assertThat(done.get("status").asText()).isEqualTo("completed");
+        assertThat(gpu.calls("/v1/images/generations")).hasSize(2);
+        assertThat(gpu.calls("/health").size()).as("probed at start and after the failure").isGreaterThanOrEqualTo(2);
+        JsonNode s = server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0");
+        assertThat(s.get("state").asText()).isEqualTo("up");
+        assertThat(s.get("failures").asLong()).isEqualTo(1);
+        Job job = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow().id(), id).orElseThrow();
+        assertThat(job.attempt()).isEqualTo(2);
+        assertThat(job.countedAttempts()).isEqualTo(1);
+    }
+
     @Test
     void aHungRequestHitsItsDeadlineAndTheJobGoesToAnotherServer() {
         SglangStandIn hanging = standIn(), healthy = standIn();
@@ -309,5 +328,15 @@ class GpuPoolTest {
         awaitInRotation(1);
         JsonNode closed = server.awaitStatus(key, submit(body("1:1", "")), "failed");
         assertThat(closed.at("/error/code").asText()).isEqualTo("content_filter_unavailable");
+        assertThat(closed.at("/error/message").asText()).contains("HTTP 500");
+
+        filter.reply = r -> RemoteSite.Reply.HANG;
+        server = server.restart(1, 0, "--engine", "sglang", "--sglang-url", gpu.url(), "--content-filter-url", filter.url("/slow"),
+                "--content-filter-timeout-s", "1");
+        awaitInRotation(1);
+        JsonNode late = server.awaitStatus(key, submit(body("1:1", "")), "failed");
+        assertThat(late.at("/error/code").asText()).isEqualTo("content_filter_unavailable");
+        assertThat(late.at("/error/message").asText()).contains("did not answer");
+        assertThat(server.get(key, "/account").json().get("balance_usd").decimalValue()).isEqualByComparingTo("100");
     }
 }
