@@ -219,7 +219,7 @@ public final class Easel implements AutoCloseable {
             n.put("state", s.state() == GpuServer.State.UP ? "up" : "down");
             n.put("model", s.model());
             n.put("recipe", s.recipe().name());
-            n.put("lora_set", s.loraSet().startsWith("\u0000") ? null : s.loraSet());
+            n.put("lora_set", s.loraSet());
             n.put("lora_switches", s.loraSwitches());
             n.put("renders", s.renders());
             n.put("failures", s.failures());

@@ -19,7 +19,10 @@ public interface GpuDriver {
     /** Whether the server is up, and the model it serves. */
     String probe(Duration timeout) throws IOException, InterruptedException;
 
-    /** Makes {@code loras} the server's global LoRA set (empty: none). For servers whose LoRAs are global. */
+    /**
+     * Makes {@code wanted} the server's global LoRA set (empty: none), replacing {@code current} (null:
+     * not known, so whatever the server holds is cleared first). For servers whose LoRAs are global.
+     */
     void setLoras(List<ActiveLora> current, List<ActiveLora> wanted, Duration timeout) throws IOException, InterruptedException;
 
     /**

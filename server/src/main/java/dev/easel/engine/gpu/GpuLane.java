@@ -85,7 +85,10 @@ public final class GpuLane implements Engine {
         String key = LoraSetKey.of(keyed, spec.intensity(), spec.complexity());
         try {
             if (!caps.lorasPerRequest() && !key.equals(server.loraSetKey)) {
-                server.driver.setLoras(server.active, wanted, deadline);
+                List<GpuDriver.ActiveLora> current = server.active;
+                server.loraSetKey = GpuServer.UNKNOWN; // until the new set is in place: a failure halfway leaves it unknown
+                server.active = null;
+                server.driver.setLoras(current, wanted, deadline);
                 server.loraSetKey = key;
                 server.active = List.copyOf(wanted);
                 server.loraSwitches.incrementAndGet();

@@ -21,9 +21,15 @@ public final class GpuServer {
     private volatile String lastError = "not probed yet";
     private volatile long nextProbeNanos = System.nanoTime(); // due at once
     private long backoffNanos = FIRST_BACKOFF_NANOS;
-    /** The merged set (global-LoRA servers): its key, and the LoRAs. Touched only by this server's lane. */
-    volatile String loraSetKey = "";
-    volatile List<GpuDriver.ActiveLora> active = List.of();
+    /**
+     * The merged set (global-LoRA servers): its key, and the LoRAs; {@link #UNKNOWN} and null until a
+     * set succeeds (a server met for the first time, or back from a failure, may hold any). Touched
+     * only by this server's lane.
+     */
+    volatile String loraSetKey = UNKNOWN;
+    volatile List<GpuDriver.ActiveLora> active = null;
+    /** No job's key: a server whose merged set is not known takes the oldest job, and sets its LoRAs afresh. */
+    static final String UNKNOWN = "\u0000unknown";
     /** Estimated from the server's own timings; Turbo at 1024² on an H200 is about 0.2 s a step. */
     volatile double secondsPerStep = 0.2;
     final AtomicLong renders = new AtomicLong(), failures = new AtomicLong(), loraSwitches = new AtomicLong(),
@@ -51,8 +57,9 @@ public final class GpuServer {
         return lastError;
     }
 
+    /** The merged set's key; null while it is not known. */
     public String loraSet() {
-        return loraSetKey;
+        return UNKNOWN.equals(loraSetKey) ? null : loraSetKey;
     }
 
     public Recipe recipe() {
@@ -96,8 +103,8 @@ public final class GpuServer {
         lastError = why;
         nextProbeNanos = now + backoffNanos;
         backoffNanos = Math.min(MAX_BACKOFF_NANOS, backoffNanos * 2);
-        loraSetKey = "\u0000unknown"; // no job's key: the next job sets its LoRAs afresh
-        active = List.of();
+        loraSetKey = UNKNOWN;
+        active = null;
     }
 
     void rendered(long nanos, int steps, double inferenceSeconds) {

@@ -54,7 +54,7 @@ public final class SglangDriver implements GpuDriver {
 
     @Override
     public void setLoras(List<ActiveLora> current, List<ActiveLora> wanted, Duration timeout) throws IOException, InterruptedException {
-        if (!current.isEmpty()) {
+        if (current == null || !current.isEmpty()) {
             call("POST", "v1/unmerge_lora_weights", Json.MAPPER.createObjectNode().put("target", "all"), timeout);
         }
         if (wanted.isEmpty()) return;

@@ -132,7 +132,7 @@ class GpuPoolTest {
             server.awaitStatus(key, submit(body("1:1", ",\"styles\":[{\"id\":\"" + style + "\",\"strength\":0.8}]")), "completed");
         }
         assertThat(gpu.loraAndImageCalls()).containsExactly(
-                "set_lora [\"" + a + "\"]", "generate", "generate",
+                "unmerge", "set_lora [\"" + a + "\"]", "generate", "generate", // the server may hold a set from before: cleared first
                 "unmerge", "set_lora [\"" + b + "\"]", "generate",
                 "unmerge", "generate", // ink is a built-in style: no LoRA, words in the prompt
                 "set_lora [\"" + a + "\"]", "generate");
@@ -142,6 +142,38 @@ class GpuPoolTest {
         assertThat(Files.exists(java.nio.file.Path.of(set.get("lora_path").get(0).asText()))).isTrue();
         assertThat(gpu.calls("/v1/images/generations").get(3).body().get("prompt").asText()).endsWith(", ink drawing");
         assertThat(server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0/lora_switches").asLong()).isEqualTo(4);
+    }
+
+    /** A server easel meets with LoRAs merged (by an earlier easel, or by hand) is cleared before a job without them. */
+    @Test
+    void aServerThatHoldsLorasFromBeforeIsClearedFirst() throws Exception {
+        SglangStandIn gpu = standIn();
+        java.nio.file.Path leftover = TestServer.tempDir("easel-leftover-").resolve("old.safetensors");
+        Files.write(leftover, diffusersLora(9));
+        java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(URI.create(gpu.url() + "/v1/set_lora"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"lora_nickname\":\"old\",\"lora_path\":\"" + leftover + "\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        start(List.of(gpu));
+        server.awaitStatus(key, submit(body("1:1", "")), "completed");
+        assertThat(gpu.loraAndImageCalls()).containsExactly("set_lora \"old\"", "unmerge", "generate");
+        TestServer.deleteTree(leftover.getParent());
+    }
+
+    /** A set refused halfway (unmerged, then not set) leaves the server's set unknown: the next job sets its own again. */
+    @Test
+    void aRefusedSetLeavesTheServersSetUnknown() {
+        SglangStandIn gpu = standIn();
+        start(List.of(gpu));
+        String a = uploadStyle(diffusersLora(0)), b = uploadStyle(diffusersLora(1));
+        server.awaitStatus(key, submit(body("1:1", ",\"styles\":[{\"id\":\"" + a + "\",\"strength\":1}]")), "completed");
+        gpu.failNextSetLoraWith = 400;
+        JsonNode failed = server.awaitStatus(key, submit(body("1:1", ",\"styles\":[{\"id\":\"" + b + "\",\"strength\":1}]")), "failed");
+        assertThat(failed.at("/error/code").asText()).isEqualTo("engine_error");
+        assertThat(failed.at("/error/message").asText()).contains("cannot load the LoRA");
+        server.awaitStatus(key, submit(body("1:1", ",\"styles\":[{\"id\":\"" + a + "\",\"strength\":1}]")), "completed");
+        List<String> calls = gpu.loraAndImageCalls();
+        assertThat(calls.subList(calls.size() - 3, calls.size())).as("a is set again: %s", calls)
+                .containsExactly("unmerge", "set_lora [\"" + a + "\"]", "generate");
     }
 
     /** Two servers, two LoRA sets, jobs of both submitted at once: each server keeps to one set. */

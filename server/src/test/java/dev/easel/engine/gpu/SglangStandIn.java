@@ -47,6 +47,8 @@ public final class SglangStandIn implements AutoCloseable {
     public volatile long millisPerLoraSet;
     /** The next image request answers this status with {@code {"detail"}} (0: none). */
     public volatile int failNextWith;
+    /** The next {@code set_lora} answers this status with {@code {"detail"}} (0: none). */
+    public volatile int failNextSetLoraWith;
     /** The next image request never answers (until {@link #close()}). */
     public volatile boolean hangNext;
     /** The next image request kills the server: its connection is dropped, and nothing answers any more. */
@@ -202,6 +204,12 @@ public final class SglangStandIn implements AutoCloseable {
     private void setLora(HttpExchange ex, JsonNode body) throws IOException {
         if (body == null || !body.has("lora_nickname") || !body.has("lora_path")) {
             reply(ex, 422, detailList("body.lora_nickname", "Field required"));
+            return;
+        }
+        if (failNextSetLoraWith != 0) {
+            int status = failNextSetLoraWith;
+            failNextSetLoraWith = 0;
+            reply(ex, status, Json.MAPPER.createObjectNode().put("detail", "cannot load the LoRA (stand-in)"));
             return;
         }
         List<JsonNode> names = list(body.get("lora_nickname")), paths = list(body.get("lora_path")), strengths = list(body.get("strength"));
