@@ -53,15 +53,19 @@ public final class GpuPool implements AutoCloseable {
         prober.scheduleWithFixedDelay(this::tick, 250, 250, TimeUnit.MILLISECONDS);
     }
 
-    /** One round of the prober: each server out of the rotation whose backoff is over is probed. Never throws. */
+    /**
+     * One round of the prober: each server out of the rotation whose backoff is over, and each in it
+     * whose health check is due, is probed. Never throws.
+     */
     public void tick() {
         long now = System.nanoTime();
         for (GpuServer s : servers) {
             if (!s.probeDue(now)) continue;
+            boolean wasUp = s.state() == GpuServer.State.UP;
             try {
                 String model = s.driver.probe(PROBE_TIMEOUT);
-                s.up(model);
-                log.info("gpu server in rotation url={} model={} recipe={}", s.url, model, s.recipe.name());
+                s.up(model, System.nanoTime());
+                if (!wasUp) log.info("gpu server in rotation url={} model={} recipe={}", s.url, model, s.recipe.name());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

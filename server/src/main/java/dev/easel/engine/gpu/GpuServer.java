@@ -5,13 +5,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What easel knows about one inference server: whether it is in the rotation, the model it serves,
- * the LoRA set it has merged, and its counters. A server that fails a probe or a request leaves the
- * rotation and is probed again after a backoff (1 s doubling to 30 s).
+ * the LoRA set it has merged, and its counters. A server in the rotation is health-checked every 3 s;
+ * one that fails a check or a request leaves the rotation and is probed again after a backoff (1 s
+ * doubling to 30 s).
  */
 public final class GpuServer {
     public enum State { UP, DOWN }
 
     private static final long FIRST_BACKOFF_NANOS = 1_000_000_000L, MAX_BACKOFF_NANOS = 30_000_000_000L;
+    /** How often a server in the rotation is health-checked, busy or idle. */
+    static final long HEALTH_INTERVAL_NANOS = 3_000_000_000L;
 
     final String url;
     final GpuDriver driver;
@@ -82,15 +85,17 @@ public final class GpuServer {
         return renderNanos.get() / 1e9;
     }
 
+    /** Out of the rotation and past its backoff, or in it and due for its health check. */
     synchronized boolean probeDue(long now) {
-        return state == State.DOWN && now - nextProbeNanos >= 0;
+        return now - nextProbeNanos >= 0;
     }
 
-    synchronized void up(String model) {
+    synchronized void up(String model, long now) {
         this.model = model;
         this.state = State.UP;
         this.lastError = null;
         backoffNanos = FIRST_BACKOFF_NANOS;
+        nextProbeNanos = now + HEALTH_INTERVAL_NANOS;
     }
 
     /**

@@ -69,7 +69,7 @@ class GpuLaneTest {
 
     private GpuLane lane(Scripted driver) {
         GpuServer server = new GpuServer("scripted://gpu", driver, Recipe.TURBO);
-        server.up("scripted-model");
+        server.up("scripted-model", System.nanoTime());
         return new GpuLane(server, new LoraFiles(dir, dir.toString(), Map.of()), Duration.ofSeconds(10), true);
     }
 

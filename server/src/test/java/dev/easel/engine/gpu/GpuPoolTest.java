@@ -62,6 +62,17 @@ class GpuPoolTest {
         }
     }
 
+    /** Polls /readyz until its body satisfies {@code done}: an observable state, not a sleep. */
+    private void awaitReadyz(java.util.function.Predicate<String> done) {
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+        while (true) {
+            String body = server.send("GET", "/readyz", null, Map.of()).body();
+            if (done.test(body)) return;
+            if (java.time.Instant.now().isAfter(deadline)) throw new AssertionError("/readyz never reached the state; last: " + body);
+            TestServer.sleep(20);
+        }
+    }
+
     private String submit(String body) {
         TestServer.Response r = server.generate(key, body);
         assertThat(r.status()).as(r.body()).isEqualTo(200);
@@ -229,6 +240,21 @@ class GpuPoolTest {
         Job job = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow().id(), id).orElseThrow();
         assertThat(job.attempt()).isEqualTo(2);
         assertThat(job.countedAttempts()).isEqualTo(1);
+    }
+
+    /** A server that dies while idle fails its health check and leaves the rotation before any job is sent to it. */
+    @Test
+    void anIdleServerThatDiesFailsItsHealthCheckAndGetsNoJob() {
+        SglangStandIn dying = standIn(), healthy = standIn();
+        start(List.of(dying, healthy));
+        dying.die();
+        awaitReadyz(r -> r.contains("\"state\":\"down\""));
+        for (int i = 0; i < 4; i++) server.awaitStatus(key, submit(body("1:1", ",\"seed\":" + (10 + i)).replace(",\"seed\":7", "")), "completed");
+        assertThat(healthy.calls("/v1/images/generations")).hasSize(4);
+        assertThat(dying.calls("/v1/images/generations")).isEmpty();
+        JsonNode down = server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0");
+        assertThat(down.get("state").asText()).isEqualTo("down");
+        assertThat(down.get("last_error").asText()).contains("/health");
     }
 
     @Test

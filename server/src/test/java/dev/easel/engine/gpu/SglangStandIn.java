@@ -77,6 +77,12 @@ public final class SglangStandIn implements AutoCloseable {
         this("krea/Krea-2-Turbo");
     }
 
+    /** Stops answering at once, as a server whose process died: connections are refused. */
+    public void die() {
+        dead = true;
+        server.stop(0);
+    }
+
     public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
