@@ -37,9 +37,14 @@ public final class TestServer extends ApiClient implements AutoCloseable {
     /** A server over a new temporary data dir, removed again by {@link #close()}. */
     public static TestServer start(int workers, long stepMs, Clock clock, String... moreFlags) {
         Path dir = tempDir("easel-test-");
-        TestServer server = start(dir, workers, stepMs, clock, Duration.ofMinutes(10), moreFlags);
-        server.ownsDataDir = true;
-        return server;
+        try {
+            TestServer server = start(dir, workers, stepMs, clock, Duration.ofMinutes(10), moreFlags);
+            server.ownsDataDir = true;
+            return server;
+        } catch (RuntimeException | Error e) {
+            deleteTree(dir);
+            throw e;
+        }
     }
 
     /** Stops this server and starts another over the same data dir (which the new one removes when it closes, if this one would have). */

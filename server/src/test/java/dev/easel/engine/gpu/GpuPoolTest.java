@@ -160,6 +160,7 @@ class GpuPoolTest {
     void aServerThatHoldsLorasFromBeforeIsClearedFirst() throws Exception {
         SglangStandIn gpu = standIn();
         java.nio.file.Path leftover = TestServer.tempDir("easel-leftover-").resolve("old.safetensors");
+        open.add(() -> TestServer.deleteTree(leftover.getParent()));
         Files.write(leftover, diffusersLora(9));
         java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(URI.create(gpu.url() + "/v1/set_lora"))
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"lora_nickname\":\"old\",\"lora_path\":\"" + leftover + "\"}")).build(),
@@ -167,7 +168,6 @@ class GpuPoolTest {
         start(List.of(gpu));
         server.awaitStatus(key, submit(body("1:1", "")), "completed");
         assertThat(gpu.loraAndImageCalls()).containsExactly("set_lora \"old\"", "unmerge", "generate");
-        TestServer.deleteTree(leftover.getParent());
     }
 
     /** A set refused halfway (unmerged, then not set) leaves the server's set unknown: the next job sets its own again. */
@@ -340,6 +340,7 @@ class GpuPoolTest {
 
         SglangStandIn withSliders = standIn();
         java.nio.file.Path slider = TestServer.tempDir("easel-slider-").resolve("intensity.safetensors");
+        open.add(() -> TestServer.deleteTree(slider.getParent()));
         Files.write(slider, diffusersLora(3));
         start(List.of(withSliders), "--slider-lora", "intensity=" + slider);
         server.awaitStatus(key, submit(body("1:1", ",\"intensity\":60,\"complexity\":-30")), "completed");
@@ -348,7 +349,6 @@ class GpuPoolTest {
         assertThat(set.get("strength").get(0).asDouble()).isEqualTo(0.6);
         String withPrompt = withSliders.calls("/v1/images/generations").get(0).body().get("prompt").asText();
         assertThat(withPrompt).doesNotContain("intense").contains("somewhat minimal, simple composition");
-        TestServer.deleteTree(slider.getParent());
     }
 
     @Test
