@@ -21,7 +21,26 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                      Duration jobTimeout, Duration lease, String adminToken, List<AddressRange> allowPrivateTargets,
                      int webhookConcurrency, Duration webhookTimeout, List<String> corsOrigins,
                      String engine, List<GpuPool.ServerConfig> sglangServers, Path loraDir, String loraDirRemote, Duration gpuTimeout,
-                     Map<String, String> sliderLoras, URI contentFilterUrl, Duration contentFilterTimeout, boolean gpuAffinity) {
+                     Map<String, String> sliderLoras, URI contentFilterUrl, Duration contentFilterTimeout, boolean gpuAffinity,
+                     Db db) {
+
+    /**
+     * The database: null fields for SQLite in the data dir; else PostgreSQL at {@code jdbcUrl}.
+     * The password is here only to connect; it is never logged.
+     */
+    public record Db(String jdbcUrl, String user, String password) {
+        public static final Db SQLITE = new Db(null, null, null);
+
+        public boolean isPostgresql() {
+            return jdbcUrl != null;
+        }
+
+        /** For logs: the URL without user and password. */
+        @Override
+        public String toString() {
+            return jdbcUrl == null ? "sqlite" : jdbcUrl;
+        }
+    }
 
     /**
      * @param isSwitch a true/false setting: the flag alone means true
@@ -38,6 +57,7 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
     }
 
     public static final List<Option> OPTIONS = List.of(
+            new Option("--db", "EASEL_DB", "", "the database: empty for SQLite in the data dir, or postgresql://user:password@host:5432/easel"),
             new Option("--port", "EASEL_PORT", "8080", "TCP port to listen on (0 = any free port)"),
             new Option("--host", "EASEL_HOST", "127.0.0.1", "address to bind; 0.0.0.0 to accept other machines"),
             new Option("--data-dir", "EASEL_DATA_DIR", "./data", "where the database, images and secrets live"),
@@ -177,13 +197,22 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         long filterTimeout = number(values, "--content-filter-timeout-s", 1L, 600L, Long::parseLong, problems);
         String affinity = values.get("--gpu-affinity").strip().toLowerCase(java.util.Locale.ROOT);
         if (!affinity.equals("true") && !affinity.equals("false")) problems.add("--gpu-affinity must be true or false (got " + affinity + ")");
+        Db db = Db.SQLITE;
+        String dbUrl = values.get("--db").strip();
+        if (!dbUrl.isEmpty()) {
+            try {
+                db = postgresql(dbUrl);
+            } catch (IllegalArgumentException e) {
+                problems.add("--db must be empty (SQLite) or postgresql://user:password@host:port/database (" + e.getMessage() + ")");
+            }
+        }
         if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
                 Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
                 privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins), engine, List.copyOf(sglang),
                 loraDir, loraDirRemote, Duration.ofSeconds(gpuTimeout), Map.copyOf(sliders), contentFilter, Duration.ofSeconds(filterTimeout),
-                affinity.equals("true"));
+                affinity.equals("true"), db);
     }
 
     private static <T extends Comparable<T>> T number(Map<String, String> values, String flag, T min, T max,
@@ -197,6 +226,27 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         }
         problems.add(flag + " must be a whole number from " + min + " to " + max + " (got " + raw + ")");
         return min;
+    }
+
+    /** {@code postgresql://user:password@host:port/database?params} (or {@code postgres://}) as a JDBC URL and credentials. */
+    public static Db postgresql(String url) {
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("not a URL");
+        }
+        if (!"postgresql".equals(u.getScheme()) && !"postgres".equals(u.getScheme())) throw new IllegalArgumentException("scheme " + u.getScheme());
+        if (u.getHost() == null || u.getPath() == null || u.getPath().length() < 2) throw new IllegalArgumentException("no host or database");
+        String user = null, password = null;
+        if (u.getRawUserInfo() != null) {
+            String[] parts = u.getRawUserInfo().split(":", 2);
+            user = java.net.URLDecoder.decode(parts[0], java.nio.charset.StandardCharsets.UTF_8);
+            if (parts.length > 1) password = java.net.URLDecoder.decode(parts[1], java.nio.charset.StandardCharsets.UTF_8);
+        }
+        String jdbc = "jdbc:postgresql://" + u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "") + u.getRawPath()
+                + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+        return new Db(jdbc, user, password);
     }
 
     /** The known flag nearest to a mistyped one (at most a third of its letters off), for the error message. */

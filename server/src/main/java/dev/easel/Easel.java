@@ -124,7 +124,8 @@ public final class Easel implements AutoCloseable {
         String publicUrl = config.publicUrl() != null ? config.publicUrl() : "http://localhost:" + port;
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         createDirectories(dataDir);
-        Database db = Database.openSqlite(dataDir.resolve("easel.db"));
+        Database db = config.db().isPostgresql() ? Database.openPostgresql(config.db().jdbcUrl(), config.db().user(), config.db().password())
+                : Database.openSqlite(dataDir.resolve("easel.db"));
         LocalBlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
         String nodeId = readOrCreate(dataDir.resolve("node-id"), () -> UUID.randomUUID().toString());
         String adminToken = config.adminToken() != null ? config.adminToken()
@@ -180,7 +181,7 @@ public final class Easel implements AutoCloseable {
         if (gpu != null && config.contentFilterUrl() == null) {
             log.warn("no --content-filter-url: the Krea 2 weights' licence obliges operators to filter output (see the README)");
         }
-        log.info("easel listening url={} data_dir={} workers={} engine={}", publicUrl, dataDir, lanes.size(), engineName);
+        log.info("easel listening url={} data_dir={} db={} workers={} engine={}", publicUrl, dataDir, config.db(), lanes.size(), engineName);
         AutoCloseable engine = gpu != null ? gpu : sketch;
         return new Easel(db, workers, referenceHttp, dispatcher, http, engine, dataDir, publicUrl, adminToken, accounts, jobService,
                 devKey, webhooks);

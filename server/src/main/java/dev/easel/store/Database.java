@@ -11,24 +11,63 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The system of record: an embedded SQLite file in WAL mode.
+ * The system of record: an embedded SQLite file in WAL mode, or a PostgreSQL database shared by many
+ * nodes.
  *
  * <p>SQLite allows one writer at a time, so the whole process shares one connection and runs every
  * transaction under one lock: no SQLITE_BUSY, no lock upgrades, and each transaction is short
  * (microseconds), so the lock is not the bottleneck. {@code synchronous=FULL}: a committed
  * transaction (a reserved price, a charge) survives a crash of the process or of the machine.
+ *
+ * <p>PostgreSQL: a HikariCP pool, READ COMMITTED transactions; the rules hold through row locks (the
+ * account's) and conditional updates checked by their row count, not through any lock of ours.
  */
 public final class Database implements AutoCloseable {
-    private final Connection connection;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final Dialect dialect;
+    private final Connection connection; // SQLite
+    private final ReentrantLock lock = new ReentrantLock(); // SQLite
+    private final HikariDataSource pool; // PostgreSQL
 
-    private Database(Connection connection) {
+    private Database(Dialect dialect, Connection connection, HikariDataSource pool) {
+        this.dialect = dialect;
         this.connection = connection;
+        this.pool = pool;
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /**
+     * A PostgreSQL database, migrated to this version's schema.
+     *
+     * @param jdbcUrl {@code jdbc:postgresql://host:port/database}
+     */
+    public static Database openPostgresql(String jdbcUrl, String user, String password) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(user);
+        config.setPassword(password);
+        config.setMaximumPoolSize(16);
+        config.setConnectionTimeout(5_000); // a database that does not answer is a 503 within seconds, not a hang
+        config.setAutoCommit(false);
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        config.setPoolName("easel-db");
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot open database " + jdbcUrl + ": " + e.getMessage(), e);
+        }
+        Flyway.configure().dataSource(pool).locations(Dialect.POSTGRESQL.migrations()).load().migrate();
+        return new Database(Dialect.POSTGRESQL, null, pool);
     }
 
     public static Database openSqlite(Path file) {
@@ -40,11 +79,11 @@ public final class Database implements AutoCloseable {
         config.setBusyTimeout(10_000);
         SQLiteDataSource ds = new SQLiteDataSource(config);
         ds.setUrl(url);
-        Flyway.configure().dataSource(ds).locations("classpath:db/sqlite").load().migrate();
+        Flyway.configure().dataSource(ds).locations(Dialect.SQLITE.migrations()).load().migrate();
         try {
             Connection c = DriverManager.getConnection(url, config.toProperties());
             c.setAutoCommit(true);
-            return new Database(c);
+            return new Database(Dialect.SQLITE, c, null);
         } catch (SQLException e) {
             throw new StoreException("cannot open database " + file + ": " + e.getMessage(), e);
         }
@@ -52,11 +91,12 @@ public final class Database implements AutoCloseable {
 
     /** Runs {@code work} in one transaction: all of it commits, or none of it. */
     public <T> T tx(Work<T> work) {
+        if (pool != null) return pooledTx(work);
         lock.lock();
         try (Statement s = connection.createStatement()) {
             s.execute("BEGIN IMMEDIATE");
             try {
-                T result = work.run(new Tx(connection));
+                T result = work.run(new Tx(connection, dialect));
                 s.execute("COMMIT");
                 return result;
             } catch (Throwable t) {
@@ -74,6 +114,25 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    private <T> T pooledTx(Work<T> work) {
+        try (Connection c = pool.getConnection()) {
+            try {
+                T result = work.run(new Tx(c, dialect));
+                c.commit();
+                return result;
+            } catch (Throwable t) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) {
+                    t.addSuppressed(rollback);
+                }
+                throw t;
+            }
+        } catch (SQLException e) {
+            throw new StoreException(e.getMessage(), e);
+        }
+    }
+
     /** True when the database answers a trivial query. */
     public boolean ping() {
         try {
@@ -85,6 +144,10 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (pool != null) {
+            pool.close();
+            return;
+        }
         lock.lock();
         try {
             connection.close();
@@ -108,9 +171,16 @@ public final class Database implements AutoCloseable {
     /** The only JDBC helper: parameters bound in order, rows mapped by a lambda. */
     public static final class Tx {
         private final Connection c;
+        private final Dialect dialect;
 
-        Tx(Connection c) {
+        Tx(Connection c, Dialect dialect) {
             this.c = c;
+            this.dialect = dialect;
+        }
+
+        /** The database this transaction runs on, for the few statements that differ (see {@link Dialect}). */
+        public Dialect dialect() {
+            return dialect;
         }
 
         public int update(String sql, Object... args) throws SQLException {

@@ -110,7 +110,8 @@ public final class JobStore {
         return tx.one("UPDATE jobs SET status = 'scheduled', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?, "
                         + "started_at = ?, progress_step = NULL, progress_steps = NULL, updated_at = ? "
                         + "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY "
-                        + "CASE WHEN queued_at <= ? THEN 0 WHEN lora_set = ? THEN 1 ELSE 2 END, queued_at, created_at LIMIT 1) "
+                        + "CASE WHEN queued_at <= ? THEN 0 WHEN lora_set = ? THEN 1 ELSE 2 END, queued_at, created_at LIMIT 1"
+                        + tx.dialect().skipLocked() + ") "
                         + "AND status = 'queued' "
                         + "RETURNING " + COLUMNS,
                 JobStore::job, owner, leaseUntil, now, now, starvingBefore, loraSet);

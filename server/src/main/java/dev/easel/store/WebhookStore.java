@@ -40,7 +40,7 @@ public final class WebhookStore {
     public List<Delivery> claimDue(Tx tx, long now, long claimUntil, String claimedBy, int limit) throws SQLException {
         return tx.list("UPDATE webhook_deliveries SET next_attempt_at = ?, claimed_by = ?, updated_at = ? WHERE id IN "
                         + "(SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
-                        + "ORDER BY next_attempt_at LIMIT ?) RETURNING " + COLUMNS,
+                        + "ORDER BY next_attempt_at LIMIT ?" + tx.dialect().skipLocked() + ") RETURNING " + COLUMNS,
                 WebhookStore::delivery, claimUntil, claimedBy, now, now, limit);
     }
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The lifecycle enforces itself: every status write of the store is tried from every status, on a
- * real SQLite file, and moves the job exactly when the lifecycle allows it. The legal moves are
+ * real SQLite file (and, in the PostgreSQL run, on a real PostgreSQL), and moves the job exactly when the lifecycle allows it. The legal moves are
  * written out here by hand (not read from {@link JobStatus}), so a wrong table fails too.
  */
 class TransitionTableTest {
@@ -46,7 +46,7 @@ class TransitionTableTest {
     @BeforeAll
     static void open() throws Exception {
         dir = TestServer.tempDir("easel-transitions-");
-        db = Database.openSqlite(dir.resolve("easel.db"));
+        db = dev.easel.TestPostgres.open(dir);
         db.tx(tx -> {
             accounts.insert(tx, new Account("acct", "t", 1_000_000, 1000, 1000, 0), 0);
             return null;

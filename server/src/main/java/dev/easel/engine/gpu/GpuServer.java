@@ -32,7 +32,7 @@ public final class GpuServer {
     volatile String loraSetKey = UNKNOWN;
     volatile List<GpuDriver.ActiveLora> active = null;
     /** No job's key: a server whose merged set is not known takes the oldest job, and sets its LoRAs afresh. */
-    static final String UNKNOWN = "\u0000unknown";
+    static final String UNKNOWN = "(unknown)"; // no job's key: those are empty or begin with a style id or a slider name
     /** Estimated from the server's own timings; Turbo at 1024² on an H200 is about 0.2 s a step. */
     volatile double secondsPerStep = 0.2;
     final AtomicLong renders = new AtomicLong(), failures = new AtomicLong(), loraSwitches = new AtomicLong(),
