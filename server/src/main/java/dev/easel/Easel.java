@@ -35,6 +35,7 @@ import dev.easel.store.AssetStore;
 import dev.easel.store.Database;
 import dev.easel.store.JobStore;
 import dev.easel.store.MoodboardStore;
+import dev.easel.store.Notifications;
 import dev.easel.store.StyleStore;
 import dev.easel.store.WebhookStore;
 import dev.easel.styles.StyleService;
@@ -78,10 +79,12 @@ public final class Easel implements AutoCloseable {
     private final JobService jobService;
     private final String newDevKey;
     private final WebhookService webhooks;
+    private final Notifications notifications; // null on SQLite
 
     private Easel(Database db, WorkerPool workers, SafeHttpClient referenceHttp, WebhookDispatcher dispatcher, Javalin http, AutoCloseable engine, Path dataDir,
                   String publicUrl, String adminToken, AccountService accounts, JobService jobService, String newDevKey,
-                  WebhookService webhooks) {
+                  WebhookService webhooks, Notifications notifications) {
+        this.notifications = notifications;
         this.newDevKey = newDevKey;
         this.webhooks = webhooks;
         this.db = db;
@@ -136,6 +139,12 @@ public final class Easel implements AutoCloseable {
         WebhookStore webhookStore = new WebhookStore();
         AccountService accounts = new AccountService(db, accountStore, clock);
         JobEvents events = new JobEvents();
+        Notifications notifications = null;
+        if (config.db().isPostgresql()) { // several nodes on one database: each tells the others what it changed
+            notifications = new Notifications(db, config.db().jdbcUrl(), config.db().user(), config.db().password());
+            events.connect(notifications::send);
+            notifications.listen(events::receive);
+        }
         PublicUrls urls = new PublicUrls(() -> publicUrl);
         WebhookDispatcher.Settings webhookSettings = new WebhookDispatcher.Settings(config.webhookConcurrency(),
                 config.webhookTimeout(), RetryPolicy.DEFAULT);
@@ -184,7 +193,7 @@ public final class Easel implements AutoCloseable {
         log.info("easel listening url={} data_dir={} db={} workers={} engine={}", publicUrl, dataDir, config.db(), lanes.size(), engineName);
         AutoCloseable engine = gpu != null ? gpu : sketch;
         return new Easel(db, workers, referenceHttp, dispatcher, http, engine, dataDir, publicUrl, adminToken, accounts, jobService,
-                devKey, webhooks);
+                devKey, webhooks, notifications);
     }
 
     /**
@@ -308,6 +317,7 @@ public final class Easel implements AutoCloseable {
         } catch (Exception e) {
             log.warn("engine did not close cleanly: {}", e.toString());
         }
+        if (notifications != null) notifications.close();
         db.close();
     }
 

@@ -233,7 +233,7 @@ public final class JobService {
         }
         boolean ok = db.tx(tx -> jobs.progress(tx, claimed.id(), claimed.attempt(), status, step, steps, previewKey,
                 clock.millis()));
-        if (ok) events.changed(claimed.id());
+        if (ok) events.publish(List.of(claimed.id()), false, false);
         return ok;
     }
 
@@ -404,9 +404,7 @@ public final class JobService {
                     log.warn("could not delete blob: {}", e.toString());
                 }
             }
-            jobIds.forEach(events::changed);
-            if (queued) events.queued.signal();
-            if (webhook) webhooks.announceDue();
+            events.publish(jobIds, queued, webhook);
         }
     }
 }

@@ -58,10 +58,6 @@ public final class WebhookService {
         store.deleteSettledForJob(tx, jobId);
     }
 
-    public void announceDue() {
-        due.signal();
-    }
-
     public Optional<Status> status(String jobId) {
         return db.tx(tx -> {
             Optional<Delivery> d = store.findByJob(tx, jobId);

@@ -1,0 +1,58 @@
+package dev.easel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.easel.json.Json;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two nodes on one PostgreSQL database (the PostgreSQL run only): an API node without workers, and a
+ * node whose worker renders. A job submitted to the API node is rendered by the other node's worker,
+ * and an SSE stream on the API node follows every step the other node makes, because each node
+ * tells the others what it changed (LISTEN/NOTIFY); without that, the stream would see only what
+ * its 2 s re-reads happen to catch. Its image is then readable through the node that made it.
+ */
+class TwoNodesTest {
+    @Test
+    void aJobSubmittedToOneNodeIsRenderedAndFollowedAcrossNodes() throws Exception {
+        Assumptions.assumeTrue(TestPostgres.enabled(), "several nodes share a PostgreSQL database");
+        Path apiDir = TestServer.tempDir("easel-api-node-"), workerDir = TestServer.tempDir("easel-worker-node-");
+        String db = TestPostgres.get().databaseFor(apiDir);
+        try (TestServer api = TestServer.start(apiDir, 0, 0, Clock.systemUTC(), java.time.Duration.ofMinutes(10));
+             TestServer worker = TestServer.start(workerDir, 1, 150, Clock.systemUTC(), java.time.Duration.ofMinutes(10), "--db", db)) {
+            String key = api.account("1", 1, 1);
+            String id = api.generate(key, TestServer.SIMPLE_BODY).json().get("job_id").asText();
+            List<JsonNode> events = new ArrayList<>();
+            HttpResponse<java.io.InputStream> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(api.base + "/jobs/" + id + "/events"))
+                    .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) if (line.startsWith("data: ")) events.add(Json.MAPPER.readTree(line.substring(6)));
+            }
+            JsonNode last = events.get(events.size() - 1);
+            assertThat(last.get("status").asText()).isEqualTo("completed");
+            TreeSet<Integer> steps = new TreeSet<>();
+            for (JsonNode e : events) if (e.has("progress")) steps.add(e.get("progress").get("step").asInt());
+            assertThat(steps).as("the API node's stream saw the worker node's steps: %s", events).hasSizeGreaterThanOrEqualTo(6);
+            String image = URI.create(last.get("result").get("urls").get(0).asText()).getPath();
+            assertThat(worker.send("GET", image, null, Map.of()).status()).isEqualTo(200);
+        } finally {
+            TestServer.deleteTree(apiDir);
+            TestServer.deleteTree(workerDir);
+        }
+    }
+}
