@@ -1,5 +1,7 @@
 package dev.easel;
 
+import dev.easel.store.Database;
+import dev.easel.store.StoreException;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
@@ -8,6 +10,29 @@ import java.util.concurrent.CountDownLatch;
 /** {@code easel serve [options]}: see {@link Config#usage()}. */
 public final class Main {
     private Main() {}
+
+    /** {@code easel migrate --db postgresql://…}: brings a PostgreSQL database to this version's schema. */
+    private static void migrate(List<String> args) {
+        Config config;
+        try {
+            config = Config.parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("easel: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (!config.db().isPostgresql()) {
+            System.err.println("easel: migrate is for a PostgreSQL database (--db postgresql://…); SQLite is migrated at start");
+            System.exit(2);
+        }
+        try {
+            int applied = Database.migratePostgresql(config.db().jdbcUrl(), config.db().user(), config.db().password());
+            System.out.println("easel: " + (applied == 0 ? "the schema was up to date" : "applied " + applied + " migration(s)") + " at " + config.db());
+        } catch (RuntimeException e) {
+            System.err.println("easel: migrating " + config.db() + " failed: " + e.getMessage());
+            System.exit(1);
+        }
+    }
 
     public static void main(String[] argv) throws InterruptedException {
         List<String> args = Arrays.asList(argv);
@@ -19,8 +44,12 @@ public final class Main {
             System.out.print(Config.usage());
             return;
         }
+        if (args.get(0).equals("migrate")) {
+            migrate(args.subList(1, args.size()));
+            return;
+        }
         if (!args.get(0).equals("serve")) {
-            System.err.println("easel: unknown command " + args.get(0) + " (commands: serve, test, help)\n\n" + Config.usage());
+            System.err.println("easel: unknown command " + args.get(0) + " (commands: serve, migrate, test, help)\n\n" + Config.usage());
             System.exit(2);
         }
         Config config;
@@ -34,7 +63,7 @@ public final class Main {
         Easel easel;
         try {
             easel = Easel.start(config, Clock.systemUTC());
-        } catch (Easel.PortUnavailable e) {
+        } catch (Easel.PortUnavailable | Database.SchemaMismatch | StoreException e) {
             System.err.println("easel: " + e.getMessage());
             System.exit(1);
             return;

@@ -57,8 +57,19 @@ public final class TestPostgres {
         return instance;
     }
 
-    /** The {@code --db} URL of the database for {@code dataDir}, created on first use (the same dir gets the same database). */
+    /**
+     * The {@code --db} URL of the database for {@code dataDir}, created and migrated on first use (the
+     * same dir gets the same database).
+     */
     public String databaseFor(Path dataDir) {
+        String url = emptyDatabaseFor(dataDir);
+        Config.Db db = Config.postgresql(url);
+        dev.easel.store.Database.migratePostgresql(db.jdbcUrl(), db.user(), db.password());
+        return url;
+    }
+
+    /** As {@link #databaseFor} without the migrations: a database as a new deployment finds it. */
+    public String emptyDatabaseFor(Path dataDir) {
         String name = "easel_" + Integer.toHexString(dataDir.toAbsolutePath().toString().hashCode() & 0x7fffffff);
         Config.Db admin = Config.postgresql(adminUrl + "/postgres");
         try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), admin.user(), admin.password())) {

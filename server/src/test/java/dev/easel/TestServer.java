@@ -87,7 +87,7 @@ public final class TestServer extends ApiClient implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", dataDir.toString(), "--workers",
                 Integer.toString(workers), "--sketch-step-ms", Long.toString(stepMs), "--job-timeout-s",
                 Long.toString(jobTimeout.toSeconds()), "--allow-private-targets"));
-        if (TestPostgres.enabled()) args.addAll(List.of("--db", TestPostgres.get().databaseFor(dataDir)));
+        if (TestPostgres.enabled() && !List.of(moreFlags).contains("--db")) args.addAll(List.of("--db", TestPostgres.get().databaseFor(dataDir)));
         args.addAll(List.of(moreFlags));
         return new TestServer(Easel.start(Config.parse(args, Map.of()), clock), dataDir, clock);
     }

@@ -36,13 +36,13 @@ public final class ErrorMapper {
                 case DomainError.PaymentRequired x -> new Reply(402, x.getMessage());
                 case DomainError.TooLarge x -> new Reply(413, x.getMessage());
                 case DomainError.TooBusy x -> new Reply(429, x.getMessage(), Map.of("Retry-After", Long.toString(x.retryAfterSeconds())));
-                case DomainError.Unavailable x -> new Reply(503, x.getMessage());
+                case DomainError.Unavailable x -> new Reply(503, x.getMessage(), Map.of("Retry-After", "2"));
             };
         }
         if (t instanceof HttpError e) return new Reply(e.status(), e.getMessage(), e.headers());
         if (t instanceof StoreException e) {
             log.error("store failure", e);
-            return new Reply(503, "the database is unavailable; retry shortly");
+            return new Reply(503, "the database is unavailable; retry shortly", Map.of("Retry-After", "2"));
         }
         if (t instanceof HttpResponseException e) return new Reply(e.getStatus(), e.getMessage());
         // a request Jetty could not read (bad chunked framing, a broken multipart body, a body cut short)

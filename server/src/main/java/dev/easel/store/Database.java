@@ -8,12 +8,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationInfoService;
+import org.flywaydb.core.api.MigrationState;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -45,8 +49,26 @@ public final class Database implements AutoCloseable {
         return dialect;
     }
 
+    /** The schema is not the one this version of easel works with; the message says what to run. */
+    public static final class SchemaMismatch extends RuntimeException {
+        public SchemaMismatch(String message) {
+            super(message);
+        }
+    }
+
     /**
-     * A PostgreSQL database, migrated to this version's schema.
+     * Applies the PostgreSQL migrations this version has and the database lacks ({@code easel migrate}).
+     * Returns how many were applied.
+     */
+    public static int migratePostgresql(String jdbcUrl, String user, String password) {
+        return Flyway.configure().dataSource(jdbcUrl, user, password).locations(Dialect.POSTGRESQL.migrations()).load().migrate()
+                .migrationsExecuted;
+    }
+
+    /**
+     * A PostgreSQL database at exactly this version's schema. Nodes never migrate it themselves (many
+     * start at once against one database): an older schema is refused with the command to run, a newer
+     * one with the advice to upgrade this node.
      *
      * @param jdbcUrl {@code jdbc:postgresql://host:port/database}
      */
@@ -66,8 +88,32 @@ public final class Database implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new StoreException("cannot open database " + jdbcUrl + ": " + e.getMessage(), e);
         }
-        Flyway.configure().dataSource(pool).locations(Dialect.POSTGRESQL.migrations()).load().migrate();
+        try {
+            checkSchema(Flyway.configure().dataSource(pool).locations(Dialect.POSTGRESQL.migrations()).load());
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
         return new Database(Dialect.POSTGRESQL, null, pool);
+    }
+
+    private static void checkSchema(Flyway flyway) {
+        MigrationInfoService info = flyway.info();
+        MigrationInfo[] pending = info.pending();
+        MigrationInfo current = info.current();
+        String known = java.util.Arrays.stream(info.all()).filter(m -> m.getState() != MigrationState.FUTURE_SUCCESS
+                        && m.getState() != MigrationState.FUTURE_FAILED).map(MigrationInfo::getVersion).max(Comparator.naturalOrder())
+                .map(Object::toString).orElse("none");
+        for (MigrationInfo m : info.all()) {
+            if (m.getState() == MigrationState.FUTURE_SUCCESS) {
+                throw new SchemaMismatch("the database schema (version " + current.getVersion() + ") is newer than this easel knows (version "
+                        + known + "): upgrade this node to the version the others run");
+            }
+        }
+        if (pending.length > 0) {
+            throw new SchemaMismatch("the database schema (version " + (current == null ? "none" : current.getVersion()) + ") is older than"
+                    + " this easel needs (version " + pending[pending.length - 1].getVersion() + "): run ./easel migrate --db <the same URL> first");
+        }
     }
 
     public static Database openSqlite(Path file) {
