@@ -285,6 +285,7 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
 
                 Commands:
                   serve    serve the Krea 2 API (options below)
+                  worker   render jobs from the database (--db) without the API: only /healthz, /readyz, /metrics
                   migrate  bring a PostgreSQL database (--db) to this version's schema; nodes never do it themselves
                   test     run the test suite (./mvnw verify) with a JDK 21 or newer (the ./easel script only)
                   help     print this

@@ -107,11 +107,25 @@ public final class Easel implements AutoCloseable {
         }
     }
 
+    /** {@code easel serve}: the API, and workers unless {@code --workers 0}. */
     public static Easel start(Config config, Clock clock) {
+        return start(config, clock, true);
+    }
+
+    /**
+     * {@code easel worker}: workers (and the webhook dispatcher, the reaper) next to a GPU server,
+     * on the database the API nodes use; the HTTP port serves only {@code /healthz}, {@code /readyz}
+     * and {@code /metrics}.
+     */
+    public static Easel startWorker(Config config, Clock clock) {
+        return start(config, clock, false);
+    }
+
+    private static Easel start(Config config, Clock clock, boolean api) {
         // the port first: when it is taken, easel says so and leaves the data dir as it found it
         ServerSocketChannel channel = bind(config.host(), config.port());
         try {
-            return start(config, clock, channel);
+            return start(config, clock, channel, api);
         } catch (RuntimeException | Error e) {
             try {
                 channel.close();
@@ -122,7 +136,7 @@ public final class Easel implements AutoCloseable {
         }
     }
 
-    private static Easel start(Config config, Clock clock, ServerSocketChannel channel) {
+    private static Easel start(Config config, Clock clock, ServerSocketChannel channel, boolean api) {
         int port = channel.socket().getLocalPort();
         String publicUrl = config.publicUrl() != null ? config.publicUrl() : "http://localhost:" + port;
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
@@ -177,8 +191,9 @@ public final class Easel implements AutoCloseable {
         WorkerPool workers = new WorkerPool(jobService, resolver, lanes, blobs, clock, nodeId, metrics::rendered, filter);
         GenerateRequestParser parser = new GenerateRequestParser(clock, stylePolicy(styles, gpu), moodboards::usable);
         BooleanSupplier engineReady = gpu == null ? sketch::ready : gpu::ready;
-        RouteTable routes = HttpServer.routes(accounts, jobService, webhooks, assets, styles, moodboards, parser, blobs, urls, metrics,
-                () -> db.ping() && engineReady.getAsBoolean() && (lanes.isEmpty() || workers.isRunning()), () -> engineStatus(engineName, gpu));
+        BooleanSupplier ready = () -> db.ping() && engineReady.getAsBoolean() && (lanes.isEmpty() || workers.isRunning());
+        RouteTable routes = api ? HttpServer.routes(accounts, jobService, webhooks, assets, styles, moodboards, parser, blobs, urls, metrics,
+                ready, () -> engineStatus(engineName, gpu)) : HttpServer.operationsOnly(metrics, ready, () -> engineStatus(engineName, gpu));
         Javalin http = new HttpServer(routes, accounts, adminToken, config.corsOrigins(), metrics).start(channel);
 
         SafeHttpClient webhookHttp = new SafeHttpClient(guard, "easel-webhooks", clock);

@@ -48,8 +48,9 @@ public final class Main {
             migrate(args.subList(1, args.size()));
             return;
         }
-        if (!args.get(0).equals("serve")) {
-            System.err.println("easel: unknown command " + args.get(0) + " (commands: serve, migrate, test, help)\n\n" + Config.usage());
+        boolean worker = args.get(0).equals("worker");
+        if (!args.get(0).equals("serve") && !worker) {
+            System.err.println("easel: unknown command " + args.get(0) + " (commands: serve, worker, migrate, test, help)\n\n" + Config.usage());
             System.exit(2);
         }
         Config config;
@@ -62,14 +63,15 @@ public final class Main {
         }
         Easel easel;
         try {
-            easel = Easel.start(config, Clock.systemUTC());
+            easel = worker ? Easel.startWorker(config, Clock.systemUTC()) : Easel.start(config, Clock.systemUTC());
         } catch (Easel.PortUnavailable | Database.SchemaMismatch | StoreException e) {
             System.err.println("easel: " + e.getMessage());
             System.exit(1);
             return;
         }
         System.out.println();
-        System.out.println("  easel is serving the Krea 2 API at " + easel.publicUrl());
+        System.out.println(worker ? "  easel worker: rendering jobs; health and metrics at " + easel.publicUrl()
+                : "  easel is serving the Krea 2 API at " + easel.publicUrl());
         // printed to the terminal once, on the first start; the log stream never carries it
         easel.newDevKey().ifPresent(key -> System.out.println("  dev API key:  " + key + "  (also in " + easel.dataDir().resolve("dev-api-key") + ")"));
         if (easel.newDevKey().isEmpty()) System.out.println("  dev API key:  " + easel.dataDir().resolve("dev-api-key"));

@@ -33,7 +33,17 @@ class StartupTest {
     void noCommandPrintsUsageAndFails() throws Exception {
         Run r = run(List.of());
         assertThat(r.exit()).isNotZero();
-        assertThat(r.out()).contains("Usage: easel <command>").contains("serve").contains("test");
+        assertThat(r.out()).contains("Usage: easel <command>").contains("serve").contains("worker").contains("migrate").contains("test");
+    }
+
+    @Test
+    void migrateIsForPostgresql() throws Exception {
+        Run r = run(List.of("migrate"));
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.out()).contains("migrate is for a PostgreSQL database (--db postgresql://…)");
+        Run bad = run(List.of("migrate", "--db", "mysql://x/y"));
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.out()).contains("--db must be empty (SQLite) or postgresql://user:password@host:port/database");
     }
 
     @Test

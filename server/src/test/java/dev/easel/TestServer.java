@@ -92,6 +92,15 @@ public final class TestServer extends ApiClient implements AutoCloseable {
         return new TestServer(Easel.start(Config.parse(args, Map.of()), clock), dataDir, clock);
     }
 
+    /** {@code easel worker} over {@code dataDir}: workers, and only health, readiness and metrics on HTTP. */
+    public static TestServer startWorker(Path dataDir, int workers, long stepMs, Clock clock, String... moreFlags) {
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", dataDir.toString(), "--workers",
+                Integer.toString(workers), "--sketch-step-ms", Long.toString(stepMs), "--allow-private-targets"));
+        if (TestPostgres.enabled() && !List.of(moreFlags).contains("--db")) args.addAll(List.of("--db", TestPostgres.get().databaseFor(dataDir)));
+        args.addAll(List.of(moreFlags));
+        return new TestServer(Easel.startWorker(Config.parse(args, Map.of()), clock), dataDir, clock);
+    }
+
     /** The dev account's key, created at first start. */
     public String devKey() {
         try {

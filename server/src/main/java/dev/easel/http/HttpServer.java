@@ -77,6 +77,14 @@ public final class HttpServer {
         this.metrics = metrics;
     }
 
+    /** A worker process's routes: health, readiness and metrics only. */
+    public static RouteTable operationsOnly(Metrics metrics, BooleanSupplier ready,
+                                            java.util.function.Supplier<com.fasterxml.jackson.databind.node.ObjectNode> engineStatus) {
+        RouteTable t = new RouteTable();
+        new OperationsRoutes(metrics, ready, engineStatus).registerForWorker(t);
+        return t;
+    }
+
     /** Every route easel serves, each resource declaring its own. */
     public static RouteTable routes(AccountService accounts, JobService jobs, WebhookService webhooks, AssetService assets,
                                     StyleService styles, MoodboardService moodboards, GenerateRequestParser parser, BlobStore blobs,

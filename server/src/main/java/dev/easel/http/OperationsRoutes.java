@@ -38,6 +38,15 @@ final class OperationsRoutes {
                 .get("/openapi.json", Access.PUBLIC, (ctx, none) -> ctx.contentType("application/json").result(openApiJson));
     }
 
+    /** A worker's routes: the same, without the API's document (a worker serves no API). */
+    void registerForWorker(RouteTable routes) {
+        RouteTable all = new RouteTable();
+        register(all);
+        for (RouteTable.Route r : all.routes()) {
+            if (!r.path().equals("/openapi.json")) routes.get(r.path(), r.access(), r.handler());
+        }
+    }
+
     private static byte[] loadOpenApi() {
         try (InputStream in = OperationsRoutes.class.getResourceAsStream("/openapi.yaml")) {
             if (in == null) throw new IllegalStateException("openapi.yaml is missing from the jar");
