@@ -79,20 +79,22 @@ public final class GpuLane implements Engine {
             keyed.add(Map.entry(s.id(), s.strength()));
         }
         wanted.addAll(loras.sliders(spec.intensity(), spec.complexity()));
+        wanted.sort(java.util.Comparator.comparing(GpuDriver.ActiveLora::nickname)); // one order for one set
         if (wanted.size() > caps.maxLoras()) {
             throw new IllegalArgumentException(wanted.size() + " LoRAs, but " + name() + " takes at most " + caps.maxLoras());
         }
         String key = LoraSetKey.of(keyed, spec.intensity(), spec.complexity());
         try {
-            if (!caps.lorasPerRequest() && !key.equals(server.loraSetKey)) {
+            // switch only when the LoRAs differ: the key also counts sliders that may be words, not LoRAs
+            if (!caps.lorasPerRequest() && !wanted.equals(server.active)) {
                 List<GpuDriver.ActiveLora> current = server.active;
                 server.loraSetKey = GpuServer.UNKNOWN; // until the new set is in place: a failure halfway leaves it unknown
                 server.active = null;
                 server.driver.setLoras(current, wanted, deadline);
-                server.loraSetKey = key;
                 server.active = List.copyOf(wanted);
                 server.loraSwitches.incrementAndGet();
             }
+            if (!caps.lorasPerRequest()) server.loraSetKey = key; // what the queue matches jobs against
         } catch (GpuDriver.Refused e) {
             throw new IllegalStateException(e.getMessage(), e);
         } catch (IOException e) {

@@ -152,7 +152,11 @@ class GpuPoolTest {
         assertThat(set.get("target").asText()).isEqualTo("all");
         assertThat(Files.exists(java.nio.file.Path.of(set.get("lora_path").get(0).asText()))).isTrue();
         assertThat(gpu.calls("/v1/images/generations").get(3).body().get("prompt").asText()).endsWith(", ink drawing");
+        // without slider files, a slider is words: the same LoRAs at another intensity need no switch
+        server.awaitStatus(key, submit(body("1:1", ",\"styles\":[{\"id\":\"" + a + "\",\"strength\":0.8}],\"intensity\":50")), "completed");
+        assertThat(gpu.calls("/v1/set_lora")).hasSize(3);
         assertThat(server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0/lora_switches").asLong()).isEqualTo(4);
+        assertThat(server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0/lora_set").asText()).endsWith("intensity*50");
     }
 
     /** A server easel meets with LoRAs merged (by an earlier easel, or by hand) is cleared before a job without them. */
