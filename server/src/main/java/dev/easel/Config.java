@@ -22,7 +22,7 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                      int webhookConcurrency, Duration webhookTimeout, List<String> corsOrigins,
                      String engine, List<GpuPool.ServerConfig> sglangServers, Path loraDir, String loraDirRemote, Duration gpuTimeout,
                      Map<String, String> sliderLoras, URI contentFilterUrl, Duration contentFilterTimeout, boolean gpuAffinity,
-                     Db db) {
+                     Db db, boolean dbNotify) {
 
     /**
      * The database: null fields for SQLite in the data dir; else PostgreSQL at {@code jdbcUrl}.
@@ -58,6 +58,8 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
 
     public static final List<Option> OPTIONS = List.of(
             new Option("--db", "EASEL_DB", "", "the database: empty for SQLite in the data dir, or postgresql://user:password@host:5432/easel"),
+            new Option("--db-notify", "EASEL_DB_NOTIFY", "true", "PostgreSQL: nodes tell each other what changed (LISTEN/NOTIFY);"
+                    + " false where LISTEN cannot work (PgBouncer in transaction mode): nodes then only poll (about 1 s)", true),
             new Option("--port", "EASEL_PORT", "8080", "TCP port to listen on (0 = any free port)"),
             new Option("--host", "EASEL_HOST", "127.0.0.1", "address to bind; 0.0.0.0 to accept other machines"),
             new Option("--data-dir", "EASEL_DATA_DIR", "./data", "where the database, images and secrets live"),
@@ -206,13 +208,15 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                 problems.add("--db must be empty (SQLite) or postgresql://user:password@host:port/database (" + e.getMessage() + ")");
             }
         }
+        String notify = values.get("--db-notify").strip().toLowerCase(java.util.Locale.ROOT);
+        if (!notify.equals("true") && !notify.equals("false")) problems.add("--db-notify must be true or false (got " + notify + ")");
         if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
                 Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
                 privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins), engine, List.copyOf(sglang),
                 loraDir, loraDirRemote, Duration.ofSeconds(gpuTimeout), Map.copyOf(sliders), contentFilter, Duration.ofSeconds(filterTimeout),
-                affinity.equals("true"), db);
+                affinity.equals("true"), db, notify.equals("true"));
     }
 
     private static <T extends Comparable<T>> T number(Map<String, String> values, String flag, T min, T max,

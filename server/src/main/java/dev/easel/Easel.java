@@ -154,7 +154,7 @@ public final class Easel implements AutoCloseable {
         AccountService accounts = new AccountService(db, accountStore, clock);
         JobEvents events = new JobEvents();
         Notifications notifications = null;
-        if (config.db().isPostgresql()) { // several nodes on one database: each tells the others what it changed
+        if (config.db().isPostgresql() && config.dbNotify()) { // several nodes on one database: each tells the others what it changed
             notifications = new Notifications(db, config.db().jdbcUrl(), config.db().user(), config.db().password());
             events.connect(notifications::send);
             notifications.listen(events::receive);

@@ -65,4 +65,18 @@ class ConfigTest {
         assertThatThrownBy(() -> Config.parse(List.of("--slider-lora", "movement=/x"), Map.of())).hasMessageContaining("intensity=PATH");
         assertThatThrownBy(() -> Config.parse(List.of("--content-filter-url", "ftp://x"), Map.of())).hasMessageContaining("--content-filter-url");
     }
+
+    @Test
+    void theDatabaseIsSqliteByDefaultOrAPostgresqlUrl() {
+        assertThat(Config.parse(List.of(), Map.of()).db().isPostgresql()).isFalse();
+        Config c = Config.parse(List.of("--db", "postgresql://easel:p%40ss%3Aword@db.example:6543/easel?sslmode=require"), Map.of());
+        assertThat(c.db().jdbcUrl()).isEqualTo("jdbc:postgresql://db.example:6543/easel?sslmode=require");
+        assertThat(c.db().user()).isEqualTo("easel");
+        assertThat(c.db().password()).isEqualTo("p@ss:word");
+        assertThat(c.db().toString()).as("the password never reaches a log line").doesNotContain("p@ss").doesNotContain("word");
+        assertThat(c.dbNotify()).isTrue();
+        assertThat(Config.parse(List.of("--db-notify=false"), Map.of("EASEL_DB", "postgres://u@h/d")).dbNotify()).isFalse();
+        assertThatThrownBy(() -> Config.parse(List.of("--db", "mysql://h/d"), Map.of())).hasMessageContaining("--db must be empty (SQLite) or postgresql://");
+        assertThatThrownBy(() -> Config.parse(List.of("--db", "postgresql://h"), Map.of())).hasMessageContaining("no host or database");
+    }
 }

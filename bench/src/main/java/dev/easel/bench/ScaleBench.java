@@ -1,0 +1,89 @@
+package dev.easel.bench;
+
+import dev.easel.TestPostgres;
+import dev.easel.TestServer;
+import dev.easel.jobs.Job;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * PostgreSQL next to SQLite, by hand ({@code bench/scale [clients=50] [requests=2000] [jobs=200]}), on
+ * a PostgreSQL that the test tree starts (or EASEL_TEST_POSTGRES_URL): POST throughput of one API node
+ * on each database; then, on PostgreSQL, an API node and a worker node, and for jobs submitted one at
+ * a time the wait from queued to claimed, with LISTEN/NOTIFY and with polling only.
+ */
+public final class ScaleBench {
+    private static final String BODY = "{\"prompt\":\"a fox\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\"}";
+
+    public static void main(String[] args) throws Exception {
+        int clients = args.length > 0 ? Integer.parseInt(args[0]) : 50;
+        int requests = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+        int jobs = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        System.setProperty("easel.test.db", "postgresql");
+        System.out.printf("POST %s, %d clients, %d requests, one API node without workers%n", "/generate/image/krea/krea-2/medium", clients, requests);
+        for (String db : List.of("sqlite", "postgresql")) post(db, clients, requests);
+        for (boolean notify : new boolean[] {true, false}) claimLatency(jobs, notify);
+    }
+
+    private static void post(String db, int clients, int requests) throws Exception {
+        Path dir = TestServer.tempDir("easel-scale-");
+        List<String> flags = db.equals("sqlite") ? List.of("--db", "") : List.of("--db", TestPostgres.get().databaseFor(dir));
+        try (TestServer server = TestServer.start(dir, 0, 0, Clock.systemUTC(), Duration.ofMinutes(10), flags.toArray(String[]::new))) {
+            String key = server.account("1000000", 10_000, 1_000_000);
+            HttpClient http = HttpClient.newHttpClient();
+            AtomicInteger left = new AtomicInteger(requests), failed = new AtomicInteger();
+            long started = System.nanoTime();
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int c = 0; c < clients; c++) {
+                    pool.submit(() -> {
+                        while (left.getAndDecrement() > 0) {
+                            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(server.base + TestServer.GENERATE))
+                                    .header("Authorization", "Bearer " + key).POST(HttpRequest.BodyPublishers.ofString(BODY)).build(),
+                                    HttpResponse.BodyHandlers.discarding());
+                            if (r.statusCode() != 200) failed.incrementAndGet();
+                        }
+                        return null;
+                    });
+                }
+            }
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("  %-11s %7.0f req/s  (%d failed)%n", db + ":", requests / seconds, failed.get());
+        } finally {
+            TestServer.deleteTree(dir);
+        }
+    }
+
+    /** An API node and a worker node on one PostgreSQL; each job's queued-to-claimed wait, one job at a time. */
+    private static void claimLatency(int jobs, boolean notify) throws Exception {
+        Path apiDir = TestServer.tempDir("easel-scale-api-"), workerDir = TestServer.tempDir("easel-scale-worker-");
+        String db = TestPostgres.get().databaseFor(apiDir);
+        String flag = "--db-notify=" + notify;
+        try (TestServer api = TestServer.start(apiDir, 0, 0, Clock.systemUTC(), Duration.ofMinutes(10), "--db", db, flag);
+             TestServer worker = TestServer.startWorker(workerDir, 1, 0, Clock.systemUTC(), "--db", db, flag)) {
+            String key = api.account("1000", 1, 1000);
+            String accountId = api.easel.accounts().authenticate(key).orElseThrow().id();
+            long[] waits = new long[jobs];
+            for (int i = 0; i < jobs; i++) {
+                String id = api.generate(key, BODY).json().get("job_id").asText();
+                api.awaitJob(key, id, j -> j.get("status").asText().equals("completed"));
+                Job j = api.easel.jobs().get(accountId, id).orElseThrow();
+                waits[i] = j.startedAt().toEpochMilli() - j.queuedAt().toEpochMilli();
+            }
+            Arrays.sort(waits);
+            System.out.printf("  queued to claimed on another node, %-16s p50 %4d ms  p99 %4d ms  (%d jobs one at a time)%n",
+                    notify ? "LISTEN/NOTIFY:" : "polling only:", waits[jobs / 2], waits[jobs * 99 / 100], jobs);
+        } finally {
+            TestServer.deleteTree(apiDir);
+            TestServer.deleteTree(workerDir);
+        }
+    }
+}
