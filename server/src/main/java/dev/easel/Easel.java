@@ -280,8 +280,9 @@ public final class Easel implements AutoCloseable {
      * to the log stream.
      */
     private static String createDevAccount(AccountService accounts, Path dataDir) {
-        if (!accounts.none()) return null;
-        AccountService.Created dev = accounts.create("dev", DEV_CREDITS_MICROS, 2, 20);
+        Optional<AccountService.Created> created = accounts.createFirst("dev", DEV_CREDITS_MICROS, 2, 20);
+        if (created.isEmpty()) return null;
+        AccountService.Created dev = created.get();
         Path keyFile = dataDir.resolve("dev-api-key");
         writeSecret(keyFile, dev.apiKey());
         log.info("created the dev account with 10 USD account_id={} key_file={}", dev.account().id(), keyFile);

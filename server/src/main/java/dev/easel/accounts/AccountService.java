@@ -33,9 +33,21 @@ public final class AccountService {
         return new Created(account, key);
     }
 
-    /** True when there is no account yet: the first start of a fresh data directory. */
-    public boolean none() {
-        return !db.tx(accounts::any);
+    /**
+     * Creates the account only if there is none yet (the first start on a fresh database), atomically:
+     * nodes starting at once on one fresh database create one account between them. Empty when there
+     * was one already.
+     */
+    public Optional<Created> createFirst(String name, long creditsMicros, int maxConcurrentJobs, int maxBacklog) {
+        String key = ApiKeys.newKey();
+        Account account = new Account(UUID.randomUUID().toString(), name, creditsMicros, maxConcurrentJobs, maxBacklog, 0);
+        return db.tx(tx -> {
+            accounts.lockForFirst(tx);
+            if (accounts.any(tx)) return Optional.<Created>empty();
+            accounts.insert(tx, account, clock.millis());
+            accounts.insertKey(tx, account.id(), ApiKeys.hash(key), clock.millis());
+            return Optional.of(new Created(account, key));
+        });
     }
 
     public Optional<Account> find(String id) {

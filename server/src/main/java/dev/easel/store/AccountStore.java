@@ -37,6 +37,17 @@ public final class AccountStore {
                 AccountStore::account, keyHash);
     }
 
+    /**
+     * Serialises "create the first account if there is none" across nodes: a transaction-scoped
+     * advisory lock on PostgreSQL; on SQLite every write transaction already holds the write lock.
+     */
+    public void lockForFirst(Tx tx) throws SQLException {
+        if (tx.dialect() instanceof Dialect.Postgresql) tx.one("SELECT pg_advisory_xact_lock(" + FIRST_ACCOUNT_LOCK + ")", r -> true);
+    }
+
+    /** An arbitrary constant: the advisory lock's id for the first account. */
+    private static final long FIRST_ACCOUNT_LOCK = 0x6561_7365_6c00_0001L;
+
     public boolean any(Tx tx) throws SQLException {
         return tx.one("SELECT 1 FROM accounts LIMIT 1", r -> true).isPresent();
     }
