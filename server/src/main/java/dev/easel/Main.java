@@ -76,7 +76,9 @@ public final class Main {
         easel.newDevKey().ifPresent(key -> System.out.println("  dev API key:  " + key + "  (also in " + easel.dataDir().resolve("dev-api-key") + ")"));
         if (easel.newDevKey().isEmpty()) System.out.println("  dev API key:  " + easel.dataDir().resolve("dev-api-key"));
         System.out.println("  admin token:  " + (config.adminToken() != null ? "$EASEL_ADMIN_TOKEN" : easel.dataDir().resolve("admin-token")));
-        System.out.println("  engine:       sketch (procedural drawings, not a neural model)");
+        System.out.println("  engine:       " + (config.engine().equals("sglang")
+                ? "sglang: Krea 2 on " + config.sglangServers().size() + " SGLang server(s)"
+                : "sketch (procedural drawings, not a neural model)"));
         System.out.println();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
