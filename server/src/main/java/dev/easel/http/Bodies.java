@@ -8,6 +8,7 @@ import dev.easel.json.Json;
 import dev.easel.moodboards.MoodboardService;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -70,8 +71,11 @@ final class Bodies {
         return new MoodboardService.Draft(title != null && title.isTextual() ? title.textValue() : null, urls, ids, problems);
     }
 
-    /** A JSON object with only the {@code allowed} keys. */
-    static JsonNode object(byte[] body, Set<String> allowed) {
+    /** A request body that must be one JSON object: strict (no duplicate keys, no trailing garbage, exact numbers). */
+    static JsonNode object(byte[] body) {
+        if (body == null || body.length == 0 || new String(body, StandardCharsets.UTF_8).isBlank()) {
+            throw new DomainError.Invalid("request body must be a JSON object (got an empty body)");
+        }
         JsonNode o;
         try {
             o = Json.STRICT.readTree(body);
@@ -81,6 +85,12 @@ final class Bodies {
             throw new DomainError.Invalid("request body could not be read");
         }
         if (o == null || !o.isObject()) throw new DomainError.Invalid("request body must be a JSON object (got " + Json.typeName(o) + ")");
+        return o;
+    }
+
+    /** A JSON object with only the {@code allowed} keys. */
+    static JsonNode object(byte[] body, Set<String> allowed) {
+        JsonNode o = object(body);
         List<String> unknown = new ArrayList<>();
         o.fieldNames().forEachRemaining(f -> {
             if (!allowed.contains(f)) unknown.add("unknown field " + Json.quote(f) + " (allowed: "

@@ -1,8 +1,6 @@
 package dev.easel.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeType;
 import dev.easel.errors.DomainError;
 import dev.easel.jobs.AspectRatio;
 import dev.easel.jobs.Creativity;
@@ -77,7 +75,7 @@ public final class GenerateRequestParser {
     }
 
     public Parsed parse(byte[] body, String accountId) {
-        JsonNode root = readObject(body);
+        JsonNode root = Bodies.object(body);
         List<String> problems = new ArrayList<>();
         boolean aliasesAccepted = !LocalDate.now(clock.withZone(ZoneOffset.UTC)).isAfter(ALIASES_LAST_DAY);
         boolean usedAlias = false;
@@ -94,7 +92,7 @@ public final class GenerateRequestParser {
                     usedAlias = true;
                 }
             } else if (!ALLOWED.contains(name)) {
-                problems.add("unknown field \"" + truncate(name) + "\" (allowed: " + String.join(", ", FIELDS) + ")");
+                problems.add("unknown field " + Json.quote(name) + " (allowed: " + String.join(", ", FIELDS) + ")");
             }
         }
 
@@ -124,24 +122,6 @@ public final class GenerateRequestParser {
         if (root.has(field) || !aliasesAccepted) return field;
         return ALIASES.entrySet().stream().filter(e -> e.getValue().equals(field) && root.has(e.getKey()))
                 .map(Map.Entry::getKey).findFirst().orElse(field);
-    }
-
-    private static JsonNode readObject(byte[] body) {
-        if (body == null || body.length == 0 || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
-            throw new DomainError.Invalid("request body must be a JSON object (got an empty body)");
-        }
-        JsonNode root;
-        try {
-            root = Json.STRICT.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw new DomainError.Invalid("request body is not valid JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            throw new DomainError.Invalid("request body could not be read");
-        }
-        if (root == null || !root.isObject()) {
-            throw new DomainError.Invalid("request body must be a JSON object (got " + Json.typeName(root) + ")");
-        }
-        return root;
     }
 
     private static String prompt(JsonNode node, List<String> problems) {
@@ -355,9 +335,5 @@ public final class GenerateRequestParser {
 
     private static String fmt(double d) {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-    }
-
-    private static String truncate(String s) {
-        return s.length() <= 100 ? s : s.substring(0, 100) + "…";
     }
 }

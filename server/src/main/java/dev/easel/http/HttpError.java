@@ -17,10 +17,6 @@ public final class HttpError extends RuntimeException {
         this.headers = Map.copyOf(headers);
     }
 
-    public HttpError(int status, String message) {
-        this(status, message, Map.of());
-    }
-
     public static HttpError unauthorized(String message) {
         return new HttpError(401, message, Map.of("WWW-Authenticate", "Bearer"));
     }

@@ -1,5 +1,6 @@
 package dev.easel.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.easel.accounts.Account;
 import dev.easel.accounts.AccountService;
 import dev.easel.assets.AssetService;
@@ -34,6 +35,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.http.HttpHeader;
@@ -79,7 +81,7 @@ public final class HttpServer {
 
     /** A worker process's routes: health, readiness and metrics only. */
     public static RouteTable operationsOnly(Metrics metrics, BooleanSupplier ready,
-                                            java.util.function.Supplier<com.fasterxml.jackson.databind.node.ObjectNode> engineStatus) {
+                                            Supplier<ObjectNode> engineStatus) {
         RouteTable t = new RouteTable();
         new OperationsRoutes(metrics, ready, engineStatus).registerForWorker(t);
         return t;
@@ -89,7 +91,7 @@ public final class HttpServer {
     public static RouteTable routes(AccountService accounts, JobService jobs, WebhookService webhooks, AssetService assets,
                                     StyleService styles, MoodboardService moodboards, GenerateRequestParser parser, BlobStore blobs,
                                     PublicUrls urls, Metrics metrics, BooleanSupplier ready,
-                                    java.util.function.Supplier<com.fasterxml.jackson.databind.node.ObjectNode> engineStatus) {
+                                    Supplier<ObjectNode> engineStatus) {
         RouteTable t = new RouteTable();
         new JobRoutes(jobs, webhooks, parser, blobs, new JobJson(urls)).register(t);
         new LibraryRoutes(assets, styles, moodboards, new Views(urls)).register(t);

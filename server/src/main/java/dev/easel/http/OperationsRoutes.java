@@ -25,7 +25,14 @@ final class OperationsRoutes {
         this.engineStatus = engineStatus;
     }
 
+    /** The API's operations routes, the OpenAPI document included. */
     void register(RouteTable routes) {
+        registerForWorker(routes);
+        routes.get("/openapi.json", Access.PUBLIC, (ctx, none) -> ctx.contentType("application/json").result(openApiJson));
+    }
+
+    /** A worker's: the same without the API's document (a worker serves no API). */
+    void registerForWorker(RouteTable routes) {
         routes.get("/healthz", Access.PUBLIC, (ctx, none) -> Responses.json(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok")))
                 .get("/readyz", Access.PUBLIC, (ctx, none) -> {
                     ObjectNode status = engineStatus.get();
@@ -34,17 +41,7 @@ final class OperationsRoutes {
                     }
                     Responses.json(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ready").setAll(status));
                 })
-                .get("/metrics", Access.PUBLIC, (ctx, none) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()))
-                .get("/openapi.json", Access.PUBLIC, (ctx, none) -> ctx.contentType("application/json").result(openApiJson));
-    }
-
-    /** A worker's routes: the same, without the API's document (a worker serves no API). */
-    void registerForWorker(RouteTable routes) {
-        RouteTable all = new RouteTable();
-        register(all);
-        for (RouteTable.Route r : all.routes()) {
-            if (!r.path().equals("/openapi.json")) routes.get(r.path(), r.access(), r.handler());
-        }
+                .get("/metrics", Access.PUBLIC, (ctx, none) -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
     }
 
     private static byte[] loadOpenApi() {

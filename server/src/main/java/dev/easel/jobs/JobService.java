@@ -319,11 +319,7 @@ public final class JobService {
                 return finish(tx, current.get(), JobStatus.FAILED, null, null, JobError.ENGINE_ERROR, "the GPU servers failed on each of "
                         + Settings.MAX_SERVER_FAILURES + " attempts to render this job; the last said: " + why, changes);
             }
-            if (!jobs.requeue(tx, claimed.id(), current.get().status(), claimed.attempt(), clock.millis(), true)) return false;
-            changes.changed(claimed.id());
-            changes.deleteBlobs(current.get().previewKey());
-            changes.queued = true;
-            return true;
+            return requeue(tx, current.get(), true, changes);
         });
         changes.publish();
         if (ok) log.warn("server failed, job returns to the queue job_id={} attempt={} why={}", claimed.id(), claimed.attempt(), why);
@@ -335,8 +331,14 @@ public final class JobService {
             return finish(tx, job, JobStatus.FAILED, null, null, JobError.WORKER_LOST,
                     "the job's worker stopped responding on each of " + job.attempt() + " attempts", changes);
         }
-        if (!jobs.requeue(tx, job.id(), job.status(), job.attempt(), clock.millis())) return false;
+        if (!requeue(tx, job, false, changes)) return false;
         log.warn("lease lost, job returns to the queue job_id={} attempt={} owner={}", job.id(), job.attempt(), job.leaseOwner());
+        return true;
+    }
+
+    /** Back to the queue, if the job is still in the status and attempt it was read in; its preview goes. */
+    private boolean requeue(Tx tx, Job job, boolean free, Changes changes) throws SQLException {
+        if (!jobs.requeue(tx, job.id(), job.status(), job.attempt(), clock.millis(), free)) return false;
         changes.changed(job.id());
         changes.deleteBlobs(job.previewKey());
         changes.queued = true;

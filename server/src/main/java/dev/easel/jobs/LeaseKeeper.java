@@ -1,6 +1,5 @@
 package dev.easel.jobs;
 
-import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -28,10 +27,6 @@ public final class LeaseKeeper {
 
     public void release(Job claimed) {
         held.remove(claimed.id());
-    }
-
-    public Collection<Job> held() {
-        return held.values();
     }
 
     /** One beat: renews each held lease; returns how many were renewed. Never throws. */

@@ -84,15 +84,6 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** The heartbeat, for tests that drive it under an injected clock. */
-    public LeaseKeeper leases() {
-        return leases;
-    }
-
-    public Reaper reaper() {
-        return reaper;
-    }
-
     public boolean isRunning() {
         return !stopping && threads.stream().allMatch(Thread::isAlive);
     }

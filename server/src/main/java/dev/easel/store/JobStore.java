@@ -107,19 +107,25 @@ public final class JobStore {
      */
     public Optional<Job> claimNext(Tx tx, String owner, long now, long leaseUntil, String loraSet, long starvingBefore)
             throws SQLException {
-        return tx.one("UPDATE jobs SET status = 'scheduled', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?, "
-                        + "started_at = ?, progress_step = NULL, progress_steps = NULL, updated_at = ? "
-                        + "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY "
-                        + "CASE WHEN queued_at <= ? THEN 0 WHEN lora_set = ? THEN 1 ELSE 2 END, queued_at, created_at LIMIT 1"
-                        + tx.dialect().skipLocked() + ") "
-                        + "AND status = 'queued' "
-                        + "RETURNING " + COLUMNS,
-                JobStore::job, owner, leaseUntil, now, now, starvingBefore, loraSet);
+        return claim(tx, "CASE WHEN queued_at <= ? THEN 0 WHEN lora_set = ? THEN 1 ELSE 2 END, queued_at, created_at",
+                owner, leaseUntil, now, starvingBefore, loraSet);
     }
 
-    /** The oldest queued job first: {@link #claimNext(Tx, String, long, long, String, long)} without a preference. */
+    /** The oldest queued job first (in the order of the queued index). */
     public Optional<Job> claimNext(Tx tx, String owner, long now, long leaseUntil) throws SQLException {
-        return claimNext(tx, owner, now, leaseUntil, null, Long.MIN_VALUE);
+        return claim(tx, "queued_at, created_at", owner, leaseUntil, now);
+    }
+
+    /** The claim itself: the first queued job in {@code order} (whose parameters follow) becomes scheduled under a new lease. */
+    private static Optional<Job> claim(Tx tx, String order, String owner, long leaseUntil, long now, Object... orderArgs)
+            throws SQLException {
+        List<Object> args = new ArrayList<>(List.of(owner, leaseUntil, now, now));
+        args.addAll(java.util.Arrays.asList(orderArgs));
+        return tx.one("UPDATE jobs SET status = 'scheduled', attempt = attempt + 1, lease_owner = ?, lease_expires_at = ?, "
+                        + "started_at = ?, progress_step = NULL, progress_steps = NULL, updated_at = ? "
+                        + "WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY " + order + " LIMIT 1"
+                        + tx.dialect().skipLocked() + ") AND status = 'queued' RETURNING " + COLUMNS,
+                JobStore::job, args.toArray());
     }
 
     /**
@@ -155,14 +161,10 @@ public final class JobStore {
                 + "AND started_at < ?", JobStore::job, startedBefore);
     }
 
-    /** A claimed job whose worker is gone goes back to the queue, fenced by the attempt that was lost. */
-    public boolean requeue(Tx tx, String id, JobStatus from, int attempt, long now) throws SQLException {
-        return requeue(tx, id, from, attempt, now, false);
-    }
-
     /**
-     * As {@link #requeue(Tx, String, JobStatus, int, long)}; {@code free}: the attempt ended because the
-     * GPU server failed, so it does not count against the job's limit.
+     * A claimed job whose worker is gone goes back to the queue, fenced by the attempt that was lost;
+     * {@code free}: the attempt ended because the GPU server failed, so it does not count against the
+     * job's limit.
      */
     public boolean requeue(Tx tx, String id, JobStatus from, int attempt, long now, boolean free) throws SQLException {
         if (!from.isClaimed()) return false; // only a claim can be lost: a backlogged job is promoted, not requeued

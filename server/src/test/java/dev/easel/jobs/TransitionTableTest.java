@@ -78,7 +78,7 @@ class TransitionTableTest {
                     String id = jobIn(from);
                     boolean moved = db.tx(tx -> switch (write) {
                         case "promote" -> jobs.promote(tx, id, 1);
-                        case "requeue" -> jobs.requeue(tx, id, from, 1, 1);
+                        case "requeue" -> jobs.requeue(tx, id, from, 1, 1, false);
                         case "claim" -> jobs.claimNext(tx, "w/0", 1, 2).map(j -> j.id().equals(id)).orElse(false);
                         case "progress" -> jobs.progress(tx, id, 1, to, 1, 8, null, 1);
                         case "finish" -> jobs.finish(tx, id, from, 1, to, null, null, null, null, 1);
@@ -108,7 +108,7 @@ class TransitionTableTest {
             String id = jobIn(from);
             boolean finished = db.tx(tx -> jobs.finish(tx, id, from, 2, JobStatus.FAILED, null, null, JobError.ENGINE_ERROR, "x", 1));
             boolean progressed = db.tx(tx -> jobs.progress(tx, id, 2, JobStatus.INTERMEDIATE_COMPLETE, 1, 8, null, 1));
-            boolean requeued = db.tx(tx -> jobs.requeue(tx, id, from, 2, 1));
+            boolean requeued = db.tx(tx -> jobs.requeue(tx, id, from, 2, 1, false));
             assertThat(List.of(finished, progressed, requeued)).containsOnly(false);
             assertThat(db.tx(tx -> jobs.find(tx, id)).orElseThrow().status()).isEqualTo(from);
         }
