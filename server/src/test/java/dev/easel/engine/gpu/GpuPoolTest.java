@@ -51,15 +51,7 @@ class GpuPoolTest {
     }
 
     private void awaitInRotation(int n) {
-        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
-        while (true) {
-            JsonNode ready = server.send("GET", "/readyz", null, Map.of()).json();
-            long up = 0;
-            for (JsonNode s : ready.path("servers")) if (s.path("state").asText().equals("up")) up++;
-            if (up == n) return;
-            if (java.time.Instant.now().isAfter(deadline)) throw new AssertionError("servers not in rotation: " + ready);
-            TestServer.sleep(20);
-        }
+        awaitReadyz(body -> body.split("\"state\":\"up\"", -1).length - 1 == n);
     }
 
     /** Polls /readyz until its body satisfies {@code done}: an observable state, not a sleep. */
