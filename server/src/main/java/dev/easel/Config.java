@@ -1,5 +1,6 @@
 package dev.easel;
 
+import dev.easel.blobs.S3BlobStore;
 import dev.easel.engine.gpu.GpuPool;
 import dev.easel.engine.gpu.Recipe;
 import dev.easel.net.AddressRange;
@@ -22,7 +23,15 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                      int webhookConcurrency, Duration webhookTimeout, List<String> corsOrigins,
                      String engine, List<GpuPool.ServerConfig> sglangServers, Path loraDir, String loraDirRemote, Duration gpuTimeout,
                      Map<String, String> sliderLoras, URI contentFilterUrl, Duration contentFilterTimeout, boolean gpuAffinity,
-                     Db db, boolean dbNotify) {
+                     Db db, boolean dbNotify, Blobs blobs) {
+
+    /**
+     * Where files live and how clients reach them.
+     * @param dir    the local directory (when {@code s3} is null)
+     * @param s3     the bucket shared by all nodes, or null
+     * @param urls   "easel" (capability URLs served by easel), "presigned", or a public base URL of the bucket
+     */
+    public record Blobs(Path dir, S3BlobStore.Location s3, String urls, Duration urlExpiry) {}
 
     /**
      * The database: null fields for SQLite in the data dir; else PostgreSQL at {@code jdbcUrl}.
@@ -60,6 +69,14 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             new Option("--db", "EASEL_DB", "", "the database: empty for SQLite in the data dir, or postgresql://user:password@host:5432/easel"),
             new Option("--db-notify", "EASEL_DB_NOTIFY", "true", "PostgreSQL: nodes tell each other what changed (LISTEN/NOTIFY);"
                     + " false where LISTEN cannot work (PgBouncer in transaction mode): nodes then only poll (about 1 s)", true),
+            new Option("--blobs", "EASEL_BLOBS", "", "where files live: empty for <data-dir>/blobs, another directory,"
+                    + " or s3://bucket/prefix (an S3-compatible bucket shared by all nodes; credentials from the AWS chain)"),
+            new Option("--s3-endpoint", "EASEL_S3_ENDPOINT", "", "the S3 API's URL for a server other than AWS (MinIO, Ceph, R2…)"),
+            new Option("--s3-region", "EASEL_S3_REGION", "", "the bucket's region (default AWS_REGION or the profile's; us-east-1 with --s3-endpoint)"),
+            new Option("--s3-path-style", "EASEL_S3_PATH_STYLE", "false", "address the bucket as host/bucket/key (most non-AWS servers need it)", true),
+            new Option("--blob-urls", "EASEL_BLOB_URLS", "easel", "image URLs given to clients: easel (served by easel; the bucket stays"
+                    + " private), presigned (signed bucket URLs), or the bucket's public base URL https://…"),
+            new Option("--blob-url-expiry-s", "EASEL_BLOB_URL_EXPIRY_S", "3600", "how long a presigned URL stays valid"),
             new Option("--port", "EASEL_PORT", "8080", "TCP port to listen on (0 = any free port)"),
             new Option("--host", "EASEL_HOST", "127.0.0.1", "address to bind; 0.0.0.0 to accept other machines"),
             new Option("--data-dir", "EASEL_DATA_DIR", "./data", "where the database, images and secrets live"),
@@ -184,18 +201,7 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         Path loraDir = values.get("--lora-dir").isBlank() ? dataDir.resolve("loras") : Path.of(values.get("--lora-dir"));
         String loraDirRemote = values.get("--lora-dir-remote").isBlank() ? loraDir.toAbsolutePath().normalize().toString()
                 : values.get("--lora-dir-remote");
-        URI contentFilter = null;
-        String filterUrl = values.get("--content-filter-url").strip();
-        if (!filterUrl.isEmpty()) {
-            try {
-                contentFilter = URI.create(filterUrl);
-                if (!"http".equals(contentFilter.getScheme()) && !"https".equals(contentFilter.getScheme()) || contentFilter.getHost() == null) {
-                    throw new IllegalArgumentException();
-                }
-            } catch (IllegalArgumentException e) {
-                problems.add("--content-filter-url must be an http(s) URL with a host (got " + filterUrl + ")");
-            }
-        }
+        URI contentFilter = httpUrl(values, "--content-filter-url", problems);
         long filterTimeout = number(values, "--content-filter-timeout-s", 1L, 600L, Long::parseLong, problems);
         String affinity = values.get("--gpu-affinity").strip().toLowerCase(java.util.Locale.ROOT);
         if (!affinity.equals("true") && !affinity.equals("false")) problems.add("--gpu-affinity must be true or false (got " + affinity + ")");
@@ -210,13 +216,57 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         }
         String notify = values.get("--db-notify").strip().toLowerCase(java.util.Locale.ROOT);
         if (!notify.equals("true") && !notify.equals("false")) problems.add("--db-notify must be true or false (got " + notify + ")");
+        Blobs blobs = blobs(values, problems);
         if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
                 Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
                 privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins), engine, List.copyOf(sglang),
                 loraDir, loraDirRemote, Duration.ofSeconds(gpuTimeout), Map.copyOf(sliders), contentFilter, Duration.ofSeconds(filterTimeout),
-                affinity.equals("true"), db, notify.equals("true"));
+                affinity.equals("true"), db, notify.equals("true"), blobs);
+    }
+
+    private static Blobs blobs(Map<String, String> values, List<String> problems) {
+        String where = values.get("--blobs").strip();
+        String endpoint = values.get("--s3-endpoint").strip();
+        String region = values.get("--s3-region").strip();
+        String pathStyle = values.get("--s3-path-style").strip().toLowerCase(java.util.Locale.ROOT);
+        String urls = values.get("--blob-urls").strip();
+        long expiry = number(values, "--blob-url-expiry-s", 1L, 604_800L, Long::parseLong, problems); // SigV4 allows 7 days at most
+        if (!pathStyle.equals("true") && !pathStyle.equals("false")) problems.add("--s3-path-style must be true or false (got " + pathStyle + ")");
+        boolean s3 = where.startsWith("s3://");
+        URI endpointUri = httpUrl(values, "--s3-endpoint", problems);
+        if (!s3 && (!endpoint.isEmpty() || !region.isEmpty() || pathStyle.equals("true"))) {
+            problems.add("--s3-endpoint, --s3-region and --s3-path-style apply only to --blobs s3://bucket/prefix");
+        }
+        boolean publicBase = urls.startsWith("https://") || urls.startsWith("http://");
+        if (!urls.equals("easel") && !urls.equals("presigned") && !publicBase) {
+            problems.add("--blob-urls must be easel, presigned or an http(s) base URL (got " + urls + ")");
+        } else if (!urls.equals("easel") && !s3) {
+            problems.add("--blob-urls " + urls + " needs --blobs s3://bucket/prefix (files in a local directory are served by easel)");
+        }
+        if (!s3) return new Blobs(where.isEmpty() ? null : Path.of(where), null, "easel", Duration.ofSeconds(expiry));
+        try {
+            S3BlobStore.Location at = S3BlobStore.Location.parse(where, endpointUri, region.isEmpty() ? null : region, pathStyle.equals("true"));
+            return new Blobs(null, at, urls, Duration.ofSeconds(expiry));
+        } catch (IllegalArgumentException e) {
+            problems.add("--blobs s3://bucket/prefix: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** The flag's http(s) URL, or null when it is empty or not one (then a problem says so). */
+    private static URI httpUrl(Map<String, String> values, String flag, List<String> problems) {
+        String raw = values.get(flag).strip();
+        if (raw.isEmpty()) return null;
+        try {
+            URI uri = URI.create(raw);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) return uri;
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        problems.add(flag + " must be an http(s) URL with a host (got " + raw + ")");
+        return null;
     }
 
     private static <T extends Comparable<T>> T number(Map<String, String> values, String flag, T min, T max,

@@ -2,7 +2,9 @@ package dev.easel;
 
 import dev.easel.accounts.AccountService;
 import dev.easel.assets.AssetService;
+import dev.easel.blobs.BlobStore;
 import dev.easel.blobs.LocalBlobStore;
+import dev.easel.blobs.S3BlobStore;
 import dev.easel.blobs.PublicUrls;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -80,11 +82,13 @@ public final class Easel implements AutoCloseable {
     private final String newDevKey;
     private final WebhookService webhooks;
     private final Notifications notifications; // null on SQLite
+    private final BlobStore blobs;
 
     private Easel(Database db, WorkerPool workers, SafeHttpClient referenceHttp, WebhookDispatcher dispatcher, Javalin http, AutoCloseable engine, Path dataDir,
                   String publicUrl, String adminToken, AccountService accounts, JobService jobService, String newDevKey,
-                  WebhookService webhooks, Notifications notifications) {
+                  WebhookService webhooks, Notifications notifications, BlobStore blobs) {
         this.notifications = notifications;
+        this.blobs = blobs;
         this.newDevKey = newDevKey;
         this.webhooks = webhooks;
         this.db = db;
@@ -141,9 +145,9 @@ public final class Easel implements AutoCloseable {
         String publicUrl = config.publicUrl() != null ? config.publicUrl() : "http://localhost:" + port;
         Path dataDir = config.dataDir().toAbsolutePath().normalize();
         createDirectories(dataDir);
+        BlobStore blobs = openBlobs(config.blobs(), dataDir);
         Database db = config.db().isPostgresql() ? Database.openPostgresql(config.db().jdbcUrl(), config.db().user(), config.db().password())
                 : Database.openSqlite(dataDir.resolve("easel.db"));
-        LocalBlobStore blobs = new LocalBlobStore(dataDir.resolve("blobs"));
         String nodeId = readOrCreate(dataDir.resolve("node-id"), () -> UUID.randomUUID().toString());
         String adminToken = config.adminToken() != null ? config.adminToken()
                 : readOrCreate(dataDir.resolve("admin-token"), () -> "easel_admin_" + dev.easel.crypto.Tokens.random());
@@ -159,7 +163,11 @@ public final class Easel implements AutoCloseable {
             events.connect(notifications::send);
             notifications.listen(events::receive);
         }
-        PublicUrls urls = new PublicUrls(() -> publicUrl);
+        PublicUrls urls = switch (config.blobs().urls()) {
+            case "easel" -> new PublicUrls.Served(() -> publicUrl);
+            case "presigned" -> new PublicUrls.Presigned((S3BlobStore) blobs, config.blobs().urlExpiry());
+            default -> new PublicUrls.PublicBucket(config.blobs().urls(), (S3BlobStore) blobs);
+        };
         WebhookDispatcher.Settings webhookSettings = new WebhookDispatcher.Settings(config.webhookConcurrency(),
                 config.webhookTimeout(), RetryPolicy.DEFAULT);
         WebhookService webhooks = new WebhookService(db, webhookStore, events.webhooks, clock, webhookSettings.retry());
@@ -205,10 +213,11 @@ public final class Easel implements AutoCloseable {
         if (gpu != null && config.contentFilterUrl() == null) {
             log.warn("no --content-filter-url: the Krea 2 weights' licence obliges operators to filter output (see the README)");
         }
-        log.info("easel listening url={} data_dir={} db={} workers={} engine={}", publicUrl, dataDir, config.db(), lanes.size(), engineName);
+        log.info("easel listening url={} data_dir={} db={} blobs={} workers={} engine={}", publicUrl, dataDir, config.db(),
+                config.blobs().s3() != null ? config.blobs().s3() : "local", lanes.size(), engineName);
         AutoCloseable engine = gpu != null ? gpu : sketch;
         return new Easel(db, workers, referenceHttp, dispatcher, http, engine, dataDir, publicUrl, adminToken, accounts, jobService,
-                devKey, webhooks, notifications);
+                devKey, webhooks, notifications, blobs);
     }
 
     /**
@@ -335,6 +344,15 @@ public final class Easel implements AutoCloseable {
         }
         if (notifications != null) notifications.close();
         db.close();
+        blobs.close();
+    }
+
+    /** The blob store the config names; a bucket is checked now, so a wrong name or credential stops the start with a message. */
+    private static BlobStore openBlobs(Config.Blobs config, Path dataDir) {
+        if (config.s3() == null) return new LocalBlobStore(config.dir() != null ? config.dir() : dataDir.resolve("blobs"));
+        S3BlobStore bucket = new S3BlobStore(config.s3());
+        bucket.check();
+        return bucket;
     }
 
     private static void createDirectories(Path dir) {

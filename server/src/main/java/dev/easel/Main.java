@@ -1,5 +1,6 @@
 package dev.easel;
 
+import dev.easel.blobs.BlobStore;
 import dev.easel.store.Database;
 import dev.easel.store.StoreException;
 import java.time.Clock;
@@ -64,7 +65,7 @@ public final class Main {
         Easel easel;
         try {
             easel = worker ? Easel.startWorker(config, Clock.systemUTC()) : Easel.start(config, Clock.systemUTC());
-        } catch (Easel.PortUnavailable | Database.SchemaMismatch | StoreException e) {
+        } catch (Easel.PortUnavailable | Database.SchemaMismatch | StoreException | BlobStore.Unavailable e) {
             System.err.println("easel: " + e.getMessage());
             System.exit(1);
             return;

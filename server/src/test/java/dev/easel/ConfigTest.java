@@ -33,6 +33,32 @@ class ConfigTest {
     }
 
     @Test
+    void blobsAreADirectoryOrABucketWithItsWayToHandOutUrls() {
+        Config local = Config.parse(List.of(), Map.of());
+        assertThat(local.blobs().s3()).isNull();
+        assertThat(local.blobs().urls()).isEqualTo("easel");
+        Config bucket = Config.parse(List.of("--blobs", "s3://easel-images/prod/cluster", "--s3-endpoint", "http://minio:9000",
+                "--s3-path-style", "--blob-urls", "presigned", "--blob-url-expiry-s", "600"), Map.of("EASEL_S3_REGION", "eu-west-1"));
+        assertThat(bucket.blobs().s3()).isEqualTo(new dev.easel.blobs.S3BlobStore.Location("easel-images", "prod/cluster/",
+                java.net.URI.create("http://minio:9000"), "eu-west-1", true));
+        assertThat(bucket.blobs().urls()).isEqualTo("presigned");
+        assertThat(bucket.blobs().urlExpiry()).isEqualTo(java.time.Duration.ofMinutes(10));
+        Config env = Config.parse(List.of(), Map.of("EASEL_BLOBS", "s3://b-1", "EASEL_BLOB_URLS", "https://cdn.example.com/i"));
+        assertThat(env.blobs().s3().prefix()).isEmpty();
+        assertThat(env.blobs().urls()).isEqualTo("https://cdn.example.com/i");
+
+        assertThatThrownBy(() -> Config.parse(List.of("--s3-endpoint", "http://minio:9000", "--blob-urls", "presigned"), Map.of()))
+                .hasMessageContaining("--s3-endpoint, --s3-region and --s3-path-style apply only to --blobs s3://bucket/prefix")
+                .hasMessageContaining("--blob-urls presigned needs --blobs s3://bucket/prefix");
+        assertThatThrownBy(() -> Config.parse(List.of("--blobs", "s3://Bad_Bucket", "--blob-urls", "cdn", "--blob-url-expiry-s", "700000",
+                "--s3-endpoint", "minio:9000"), Map.of()))
+                .hasMessageContaining("the bucket name must be 3 to 63 lowercase letters")
+                .hasMessageContaining("--blob-urls must be easel, presigned or an http(s) base URL (got cdn)")
+                .hasMessageContaining("--blob-url-expiry-s must be a whole number from 1 to 604800")
+                .hasMessageContaining("--s3-endpoint must be an http(s) URL with a host (got minio:9000)");
+    }
+
+    @Test
     void everyProblemIsReportedAtOnce() {
         assertThatThrownBy(() -> Config.parse(List.of("--port", "70000", "--nope", "--workers"), Map.of()))
                 .hasMessageContaining("--port must be a whole number from 0 to 65535 (got 70000)")

@@ -70,6 +70,26 @@ class StartupTest {
         }
     }
 
+    @Test
+    void aBucketThatCannotBeUsedStopsTheStartWithOneLine() throws Exception {
+        Path parent = TestServer.tempDir("easel-bucket-");
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        try {
+            Run r = run(List.of("serve", "--port", "0", "--data-dir", parent.resolve("data").toString(), "--blobs", "s3://gone-bucket/x",
+                    "--s3-endpoint", "http://127.0.0.1:" + closed, "--s3-path-style"));
+            assertThat(r.exit()).isEqualTo(1);
+            List<String> lines = r.out().lines().filter(l -> !l.startsWith("WARNING")).toList();
+            assertThat(lines).hasSize(1);
+            assertThat(lines.get(0)).startsWith("easel: cannot use the bucket s3://gone-bucket/x/ at http://127.0.0.1:" + closed);
+            assertThat(parent.resolve("data/easel.db")).as("no database opened for a node that cannot start").doesNotExist();
+        } finally {
+            TestServer.deleteTree(parent);
+        }
+    }
+
     /** On the first start the dev key is printed to the terminal, once; the next start shows only where it is. */
     @Test
     void theDevKeyIsPrintedOnceOnTheFirstStart() throws Exception {

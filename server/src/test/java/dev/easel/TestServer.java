@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A real easel on a free port over a real SQLite file in a temporary directory, and an HTTP client
- * for it. Every HTTP test starts its servers through here.
+ * A real easel on a free port over a real SQLite file in a temporary directory (in the PostgreSQL run:
+ * a PostgreSQL database and an S3 bucket), and an HTTP client for it. Every HTTP test starts its
+ * servers through here.
  */
 public final class TestServer extends ApiClient implements AutoCloseable {
     public static final String GENERATE = "/generate/image/krea/krea-2/medium";
@@ -87,7 +88,7 @@ public final class TestServer extends ApiClient implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", dataDir.toString(), "--workers",
                 Integer.toString(workers), "--sketch-step-ms", Long.toString(stepMs), "--job-timeout-s",
                 Long.toString(jobTimeout.toSeconds()), "--allow-private-targets"));
-        if (TestPostgres.enabled() && !List.of(moreFlags).contains("--db")) args.addAll(List.of("--db", TestPostgres.get().databaseFor(dataDir)));
+        args.addAll(scaleOutFlags(dataDir, moreFlags));
         args.addAll(List.of(moreFlags));
         return new TestServer(Easel.start(Config.parse(args, Map.of()), clock), dataDir, clock);
     }
@@ -96,9 +97,21 @@ public final class TestServer extends ApiClient implements AutoCloseable {
     public static TestServer startWorker(Path dataDir, int workers, long stepMs, Clock clock, String... moreFlags) {
         List<String> args = new ArrayList<>(List.of("--port", "0", "--data-dir", dataDir.toString(), "--workers",
                 Integer.toString(workers), "--sketch-step-ms", Long.toString(stepMs), "--allow-private-targets"));
-        if (TestPostgres.enabled() && !List.of(moreFlags).contains("--db")) args.addAll(List.of("--db", TestPostgres.get().databaseFor(dataDir)));
+        args.addAll(scaleOutFlags(dataDir, moreFlags));
         args.addAll(List.of(moreFlags));
         return new TestServer(Easel.startWorker(Config.parse(args, Map.of()), clock), dataDir, clock);
+    }
+
+    /**
+     * In the PostgreSQL run, a server is a scale-out node: its database on PostgreSQL and its files in an
+     * s3proxy bucket (one of each per data dir, unless the test names its own with --db or --blobs).
+     */
+    private static List<String> scaleOutFlags(Path dataDir, String... moreFlags) {
+        List<String> flags = new ArrayList<>();
+        if (!TestPostgres.enabled()) return flags;
+        if (!List.of(moreFlags).contains("--db")) flags.addAll(List.of("--db", TestPostgres.get().databaseFor(dataDir)));
+        if (!List.of(moreFlags).contains("--blobs")) flags.addAll(TestS3.get().flags(TestS3.get().bucketFor(dataDir)));
+        return flags;
     }
 
     /** The dev account's key, created at first start. */

@@ -1,5 +1,6 @@
 package dev.easel.bench;
 
+import dev.easel.Config;
 import dev.easel.TestPostgres;
 import dev.easel.TestServer;
 import dev.easel.jobs.Job;
@@ -32,6 +33,45 @@ public final class ScaleBench {
         System.out.printf("POST %s, %d clients, %d requests, one API node without workers%n", "/generate/image/krea/krea-2/medium", clients, requests);
         for (String db : List.of("sqlite", "postgresql")) post(db, clients, requests);
         for (boolean notify : new boolean[] {true, false}) claimLatency(jobs, notify);
+        dispatchRate(jobs * 5);
+    }
+
+    /**
+     * Jobs dispatched per second: {@code n} jobs queued on an API node, then 3 worker nodes (one render
+     * thread each, the sketch engine without its simulated latency: each job still encodes a PNG and
+     * stores it in the node's bucket) started at once; the time until the last one completed.
+     */
+    private static void dispatchRate(int n) throws Exception {
+        Path apiDir = TestServer.tempDir("easel-scale-api-");
+        List<Path> workerDirs = List.of(TestServer.tempDir("easel-scale-w1-"), TestServer.tempDir("easel-scale-w2-"), TestServer.tempDir("easel-scale-w3-"));
+        String db = TestPostgres.get().databaseFor(apiDir);
+        String bucket = dev.easel.TestS3.get().bucketFor(apiDir);
+        List<String> shared = new java.util.ArrayList<>(List.of("--db", db));
+        shared.addAll(dev.easel.TestS3.get().flags(bucket));
+        try (TestServer api = TestServer.start(apiDir, 0, 0, Clock.systemUTC(), Duration.ofMinutes(10), shared.toArray(String[]::new))) {
+            String key = api.account("1000000", n, n);
+            for (int i = 0; i < n; i++) api.generate(key, BODY);
+            Config.Db d = Config.postgresql(db);
+            try (var c = java.sql.DriverManager.getConnection(d.jdbcUrl(), d.user(), d.password())) {
+                long started = System.nanoTime();
+                List<TestServer> workers = new java.util.ArrayList<>();
+                for (Path w : workerDirs) workers.add(TestServer.startWorker(w, 1, 0, Clock.systemUTC(), shared.toArray(String[]::new)));
+                while (true) {
+                    try (var rs = c.createStatement().executeQuery("SELECT count(*) FROM jobs WHERE status = 'completed'")) {
+                        rs.next();
+                        if (rs.getLong(1) >= n) break;
+                    }
+                    Thread.sleep(5);
+                }
+                double seconds = (System.nanoTime() - started) / 1e9;
+                System.out.printf("  dispatched by 3 worker nodes (1 thread each, sketch engine without delay): %.0f jobs/s (%d jobs in %.1f s, worker start included)%n",
+                        n / seconds, n, seconds);
+                for (TestServer w : workers) w.close();
+            }
+        } finally {
+            TestServer.deleteTree(apiDir);
+            workerDirs.forEach(TestServer::deleteTree);
+        }
     }
 
     private static void post(String db, int clients, int requests) throws Exception {

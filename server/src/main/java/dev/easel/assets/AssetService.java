@@ -48,7 +48,7 @@ public final class AssetService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return blobs.putAndRecord(file, key -> {
+        return blobs.putAndRecord(file, image.mimeType(), key -> {
             Asset asset = new Asset(UUID.randomUUID().toString(), accountId, key, image.mimeType(), image.width(),
                     image.height(), file.size(), description, clock.instant());
             db.tx(tx -> {

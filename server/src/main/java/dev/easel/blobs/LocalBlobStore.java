@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Blobs as files under one directory, fanned out by the key's first two characters. A write goes to
@@ -18,7 +17,6 @@ import java.util.regex.Pattern;
  * and a crash leaves either the whole blob or none.
  */
 public final class LocalBlobStore implements BlobStore {
-    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_-]{16,128}");
     private final Path root;
 
     public LocalBlobStore(Path root) {
@@ -31,14 +29,15 @@ public final class LocalBlobStore implements BlobStore {
     }
 
     @Override
-    public void put(String key, InputStream data) {
+    public void put(String key, InputStream data, long size, String contentType) {
         Path target = path(key);
         Path tmp = null;
         try {
             Files.createDirectories(target.getParent());
             tmp = Files.createTempFile(target.getParent(), ".put-", ".tmp");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                data.transferTo(java.nio.channels.Channels.newOutputStream(ch));
+                long written = data.transferTo(java.nio.channels.Channels.newOutputStream(ch));
+                if (written != size) throw new IOException("expected " + size + " bytes, got " + written);
                 ch.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

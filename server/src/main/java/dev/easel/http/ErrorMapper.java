@@ -1,6 +1,7 @@
 package dev.easel.http;
 
 import dev.easel.errors.DomainError;
+import dev.easel.blobs.BlobStore;
 import dev.easel.store.StoreException;
 import io.javalin.http.HttpResponseException;
 import java.util.Map;
@@ -43,6 +44,10 @@ public final class ErrorMapper {
         if (t instanceof StoreException e) {
             log.error("store failure", e);
             return new Reply(503, "the database is unavailable; retry shortly", Map.of("Retry-After", "2"));
+        }
+        if (t instanceof BlobStore.Unavailable e) {
+            log.error("blob store failure", e);
+            return new Reply(503, "file storage is unavailable; retry shortly", Map.of("Retry-After", "2"));
         }
         if (t instanceof HttpResponseException e) return new Reply(e.getStatus(), e.getMessage());
         // a request Jetty could not read (bad chunked framing, a broken multipart body, a body cut short)

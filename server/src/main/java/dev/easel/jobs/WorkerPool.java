@@ -139,7 +139,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
             }
             String key = Tokens.random();
-            blobs.put(key, image.png());
+            blobs.put(key, image.png(), "image/png");
             if (jobs.complete(job, key, new Job.Result(req.seed(), prompt, image.width(), image.height()))) {
                 renderNanos.accept(System.nanoTime() - started);
             } else {
@@ -150,6 +150,10 @@ public final class WorkerPool implements AutoCloseable {
             jobs.fail(job, JobError.REFERENCE_UNAVAILABLE, e.getMessage());
         } catch (ServerFailed failed) {
             jobs.requeueAfterServerFailure(job, failed.getMessage());
+        } catch (BlobStore.Unavailable unavailable) {
+            // the bucket is down, not the job: the image is made again once it is back (within the same cap as a failed GPU server)
+            log.warn("blob store unavailable; job re-queued: {}", unavailable.getMessage());
+            jobs.requeueAfterServerFailure(job, unavailable.getMessage());
         } catch (RenderStopped stopped) {
             if (stopped.reason().equals("timeout")) {
                 jobs.fail(job, JobError.TIMEOUT, "the job ran longer than the limit of " + jobs.settings().timeout().toSeconds() + " s");
@@ -186,7 +190,12 @@ public final class WorkerPool implements AutoCloseable {
         @Override
         public void preview(byte[] png) {
             String key = Tokens.random();
-            blobs.put(key, png);
+            try {
+                blobs.put(key, png, "image/png");
+            } catch (BlobStore.Unavailable e) {
+                log.warn("preview not kept: {}", e.getMessage()); // a preview is a courtesy; the render goes on
+                return;
+            }
             if (!jobs.progress(job, JobStatus.INTERMEDIATE_COMPLETE, null, null, key)) {
                 blobs.delete(key);
                 throw new RenderStopped("claim ended");

@@ -51,7 +51,7 @@ public final class StyleService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return blobs.putAndRecord(file, key -> {
+        return blobs.putAndRecord(file, "application/octet-stream", key -> {
             Style style = new Style(UUID.randomUUID().toString(), accountId, title.strip(), prompt, false, key, lora.format(),
                     lora.rank(), lora.tensorCount(), lora.sizeBytes(), clock.instant());
             db.tx(tx -> {
