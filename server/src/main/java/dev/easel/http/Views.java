@@ -13,7 +13,6 @@ import dev.easel.store.JobStore;
 import dev.easel.store.Page;
 import dev.easel.styles.Style;
 import dev.easel.webhooks.Delivery;
-import dev.easel.webhooks.WebhookService;
 import java.time.Instant;
 import java.util.List;
 
@@ -85,7 +84,7 @@ public final class Views {
      * A job's webhook: {@code status} is {@code waiting} until the job ends, then pending, delivered
      * or failed, with every attempt so far.
      */
-    public static ObjectNode webhook(Job j, WebhookService.Status s) {
+    public static ObjectNode webhook(Job j, Delivery.History s) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("job_id", j.id());
         o.put("url", j.webhookUrl());

@@ -3,6 +3,7 @@ package dev.easel.store;
 import dev.easel.store.Database.Tx;
 import dev.easel.webhooks.Delivery;
 import dev.easel.webhooks.Delivery.Attempt;
+import dev.easel.webhooks.Delivery.History;
 import dev.easel.webhooks.Delivery.Secret;
 import dev.easel.webhooks.Delivery.State;
 import java.sql.ResultSet;
@@ -26,10 +27,20 @@ public final class WebhookStore {
         return tx.one("SELECT " + COLUMNS + " FROM webhook_deliveries WHERE job_id = ?", WebhookStore::delivery, jobId);
     }
 
-    public List<Attempt> attempts(Tx tx, String deliveryId) throws SQLException {
-        return tx.list("SELECT at, status_code, error, duration_ms FROM webhook_attempts WHERE delivery_id = ? ORDER BY id",
-                r -> new Attempt(Instant.ofEpochMilli(r.getLong(1)), Rows.integer(r, 2), r.getString(3), r.getLong(4)),
-                deliveryId);
+    /**
+     * The job's delivery and its attempts in one statement, so in one snapshot: on PostgreSQL (READ
+     * COMMITTED) two statements could see an attempt that the row's state does not reflect yet.
+     */
+    public Optional<History> history(Tx tx, String jobId) throws SQLException {
+        String cols = "d." + COLUMNS.replace(", ", ", d.");
+        record Row(Delivery delivery, Attempt attempt) {}
+        List<Row> rows = tx.list("SELECT " + cols + ", a.at, a.status_code, a.error, a.duration_ms FROM webhook_deliveries d"
+                        + " LEFT JOIN webhook_attempts a ON a.delivery_id = d.id WHERE d.job_id = ? ORDER BY a.id",
+                r -> new Row(delivery(r), r.getObject(12) == null ? null
+                        : new Attempt(Instant.ofEpochMilli(r.getLong(12)), Rows.integer(r, 13), r.getString(14), r.getLong(15))),
+                jobId);
+        if (rows.isEmpty()) return Optional.empty();
+        return Optional.of(new History(rows.get(0).delivery(), rows.stream().map(Row::attempt).filter(java.util.Objects::nonNull).toList()));
     }
 
     /**

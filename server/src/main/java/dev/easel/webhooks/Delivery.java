@@ -29,6 +29,9 @@ public record Delivery(String id, String jobId, String accountId, String url, St
     /** What one attempt got: a status code, or an error when no usable response came. */
     public record Attempt(Instant at, Integer statusCode, String error, long durationMs) {}
 
+    /** A job's webhook as its owner sees it: the outbox row and the attempts so far, read together. */
+    public record History(Delivery delivery, java.util.List<Attempt> attempts) {}
+
     /** A Standard Webhooks signing secret ({@code whsec_...}); {@code expiresAt} null for the current one. */
     public record Secret(String secret, Instant createdAt, Instant expiresAt) {}
 }

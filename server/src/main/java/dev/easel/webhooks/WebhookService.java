@@ -5,7 +5,7 @@ import dev.easel.jobs.Signal;
 import dev.easel.store.Database;
 import dev.easel.store.Database.Tx;
 import dev.easel.store.WebhookStore;
-import dev.easel.webhooks.Delivery.Attempt;
+import dev.easel.webhooks.Delivery.History;
 import dev.easel.webhooks.Delivery.Secret;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -24,8 +24,6 @@ public final class WebhookService {
     /** How long a rotated secret keeps verifying (and keeps being sent) after the rotation. */
     public static final Duration ROTATION_OVERLAP = Duration.ofHours(24);
 
-    /** A job's webhook: its outbox row once the job has ended (null before), and the attempts so far. */
-    public record Status(Delivery delivery, List<Attempt> attempts) {}
 
     private final Database db;
     private final WebhookStore store;
@@ -58,25 +56,22 @@ public final class WebhookService {
         store.deleteSettledForJob(tx, jobId);
     }
 
-    public Optional<Status> status(String jobId) {
-        return db.tx(tx -> {
-            Optional<Delivery> d = store.findByJob(tx, jobId);
-            return d.isEmpty() ? Optional.<Status>empty() : Optional.of(new Status(d.get(), store.attempts(tx, d.get().id())));
-        });
+    /** A job's webhook: its outbox row once the job has ended (empty before), and the attempts so far. */
+    public Optional<History> status(String jobId) {
+        return db.tx(tx -> store.history(tx, jobId));
     }
 
     /**
      * Sends an ended job's webhook again, now, with a new retry window. A job that ended before
      * easel had an outbox gets its row now, with {@code payload} (its JSON as GET returns it).
      */
-    public Status redeliver(Job ended, String payload) {
-        Status status = db.tx(tx -> {
+    public History redeliver(Job ended, String payload) {
+        History status = db.tx(tx -> {
             Optional<Delivery> d = store.findByJob(tx, ended.id());
             long now = clock.millis();
             if (d.isEmpty()) enqueue(tx, ended, payload);
             else store.redeliver(tx, d.get().id(), now, now + retry.giveUpAfter().toMillis());
-            Delivery due = store.findByJob(tx, ended.id()).orElseThrow();
-            return new Status(due, store.attempts(tx, due.id()));
+            return store.history(tx, ended.id()).orElseThrow();
         });
         due.signal();
         return status;
