@@ -44,7 +44,8 @@ import org.junit.jupiter.api.Test;
  * readable through every API node.
  *
  * <p>{@code ./mvnw verify} runs it with 300 jobs; by hand at full size:
- * {@code ./mvnw -pl server -am test -Deasel.test.db=postgresql -Dtest=ClusterTest -Deasel.cluster.jobs=2000 -Dsurefire.failIfNoSpecifiedTests=false}.
+ * {@code ./mvnw -pl server -am test -Dtest=ClusterTest -Deasel.cluster.jobs=2000 -Dsurefire.failIfNoSpecifiedTests=false}
+ * (the PostgreSQL execution runs it; the SQLite one skips it).
  */
 class ClusterTest {
     private static final int ACCOUNTS = 8;

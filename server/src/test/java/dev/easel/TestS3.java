@@ -19,7 +19,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * A real S3 API for the tests: s3proxy (org.gaul:s3proxy, in-memory storage), started once per test JVM
+ * A real S3 API for the tests: s3proxy (org.gaul:s3proxy, objects as files), started once per test JVM
  * as its own java process, because it is built on Jetty 11 and easel on Jetty 12. Its libraries are
  * gathered by the tools/s3proxy module into the directory the build names in {@code easel.test.s3proxy.lib}.
  * Credentials reach easel the standard AWS way: system properties here, environment variables for the
@@ -100,6 +100,7 @@ public final class TestS3 {
         }
         try {
             Path dir = TestServer.tempDir("easel-s3proxy-");
+            Files.createDirectories(dir.resolve("objects"));
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
@@ -110,7 +111,9 @@ public final class TestS3 {
                     "s3proxy.authorization=aws-v2-or-v4",
                     "s3proxy.identity=" + ACCESS_KEY,
                     "s3proxy.credential=" + SECRET_KEY,
-                    "jclouds.provider=transient-nio2",
+                    // objects in files, not in s3proxy's heap: a cluster run stores hundreds of images
+                    "jclouds.provider=filesystem-nio2",
+                    "jclouds.filesystem.basedir=" + dir.resolve("objects"),
                     "jclouds.identity=unused",
                     "jclouds.credential=unused", ""));
             Files.writeString(dir.resolve("logback.xml"), """

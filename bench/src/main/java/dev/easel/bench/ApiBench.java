@@ -213,7 +213,7 @@ public final class ApiBench {
         }
     }
 
-    private static RenderSpec spec(AspectRatio aspect, long seed) {
+    static RenderSpec spec(AspectRatio aspect, long seed) {
         return new RenderSpec(aspect.width, aspect.height, seed, "An igloo village glowing with Aurora's colors, soft light",
                 20, 10, List.of());
     }

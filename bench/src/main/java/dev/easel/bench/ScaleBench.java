@@ -17,10 +17,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * PostgreSQL next to SQLite, by hand ({@code bench/scale [clients=50] [requests=2000] [jobs=200]}), on
+ * PostgreSQL next to SQLite, by hand ({@code bench/scale [clients=50] [requests=2000] [jobs=200] [dispatched=1000]}), on
  * a PostgreSQL that the test tree starts (or EASEL_TEST_POSTGRES_URL): POST throughput of one API node
  * on each database; then, on PostgreSQL, an API node and a worker node, and for jobs submitted one at
- * a time the wait from queued to claimed, with LISTEN/NOTIFY and with polling only.
+ * a time the wait from queued to claimed, with LISTEN/NOTIFY and with polling only; and how many
+ * queued jobs per second 3 worker nodes take and complete.
  */
 public final class ScaleBench {
     private static final String BODY = "{\"prompt\":\"a fox\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\"}";
@@ -29,11 +30,29 @@ public final class ScaleBench {
         int clients = args.length > 0 ? Integer.parseInt(args[0]) : 50;
         int requests = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
         int jobs = args.length > 2 ? Integer.parseInt(args[2]) : 200;
+        int dispatched = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
         System.setProperty("easel.test.db", "postgresql");
         System.out.printf("POST %s, %d clients, %d requests, one API node without workers%n", "/generate/image/krea/krea-2/medium", clients, requests);
         for (String db : List.of("sqlite", "postgresql")) post(db, clients, requests);
         for (boolean notify : new boolean[] {true, false}) claimLatency(jobs, notify);
-        dispatchRate(jobs * 5);
+        dispatchRate(dispatched);
+    }
+
+    /** Images per second that 3 threads render with the sketch engine alone: what dispatch can reach at best on this machine. */
+    private static double renderCeiling(int images) throws Exception {
+        var engine = new dev.easel.engine.sketch.SketchEngine(0);
+        for (int i = 0; i < 10; i++) engine.render(ApiBench.spec(dev.easel.jobs.AspectRatio.SQUARE, i), dev.easel.engine.Progress.NONE);
+        AtomicInteger left = new AtomicInteger(images);
+        long started = System.nanoTime();
+        try (var pool = Executors.newFixedThreadPool(3)) {
+            for (int t = 0; t < 3; t++) {
+                pool.submit(() -> {
+                    for (int i; (i = left.getAndDecrement()) > 0; ) engine.render(ApiBench.spec(dev.easel.jobs.AspectRatio.SQUARE, i), dev.easel.engine.Progress.NONE);
+                    return null;
+                });
+            }
+        }
+        return images / ((System.nanoTime() - started) / 1e9);
     }
 
     /**
@@ -67,6 +86,7 @@ public final class ScaleBench {
                 System.out.printf("  dispatched by 3 worker nodes (1 thread each, sketch engine without delay): %.0f jobs/s (%d jobs in %.1f s, worker start included)%n",
                         n / seconds, n, seconds);
                 for (TestServer w : workers) w.close();
+                System.out.printf("  ceiling in the same run: the sketch engine alone on 3 threads (no database, no bucket): %.0f images/s%n", renderCeiling(300));
             }
         } finally {
             TestServer.deleteTree(apiDir);
