@@ -51,12 +51,12 @@ public final class AccountService {
     }
 
     public Optional<Account> find(String id) {
-        return db.tx(tx -> accounts.find(tx, id));
+        return db.read(tx -> accounts.find(tx, id));
     }
 
     public Optional<Account> authenticate(String apiKey) {
         String hash = ApiKeys.hash(apiKey);
-        return db.tx(tx -> accounts.findByKeyHash(tx, hash));
+        return db.read(tx -> accounts.findByKeyHash(tx, hash));
     }
 
     /** Adds (or, when negative, takes away) credits; recorded in the ledger. */

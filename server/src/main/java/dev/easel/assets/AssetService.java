@@ -60,13 +60,13 @@ public final class AssetService {
     }
 
     public Page<Asset> list(String accountId, Page.After after, int limit) {
-        List<Asset> rows = db.tx(tx -> store.list(tx, accountId, after, limit + 1));
+        List<Asset> rows = db.read(tx -> store.list(tx, accountId, after, limit + 1));
         return Page.of(rows, limit, x -> new Page.After(x.uploadedAt().toEpochMilli(), x.id()));
     }
 
     /** The asset if it exists and belongs to the account. */
     public Optional<Asset> get(String accountId, String id) {
-        return db.tx(tx -> store.find(tx, id)).filter(a -> a.accountId().equals(accountId));
+        return db.read(tx -> store.find(tx, id)).filter(a -> a.accountId().equals(accountId));
     }
 
     /** Deletes the asset and its file; refused while a moodboard shows it. */

@@ -148,15 +148,15 @@ public final class JobService {
 
     /** The job if it exists and belongs to the account. */
     public Optional<Job> get(String accountId, String jobId) {
-        return db.tx(tx -> jobs.find(tx, jobId)).filter(j -> j.accountId().equals(accountId));
+        return db.read(tx -> jobs.find(tx, jobId)).filter(j -> j.accountId().equals(accountId));
     }
 
     public List<Job> list(String accountId, Instant before, JobStatus status, Collection<String> types, int limit) {
-        return db.tx(tx -> jobs.list(tx, accountId, before, status, types, limit));
+        return db.read(tx -> jobs.list(tx, accountId, before, status, types, limit));
     }
 
     public JobStore.Usage usage(String accountId) {
-        return db.tx(tx -> jobs.usage(tx, accountId));
+        return db.read(tx -> jobs.usage(tx, accountId));
     }
 
     /**

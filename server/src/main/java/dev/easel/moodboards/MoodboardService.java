@@ -85,13 +85,13 @@ public final class MoodboardService {
     }
 
     public Page<Moodboard> list(String accountId, Page.After after, int limit) {
-        List<Moodboard> rows = db.tx(tx -> store.list(tx, accountId, after, limit + 1));
+        List<Moodboard> rows = db.read(tx -> store.list(tx, accountId, after, limit + 1));
         return Page.of(rows, limit, m -> new Page.After(m.createdAt().toEpochMilli(), m.id()));
     }
 
     /** The moodboard if it exists and belongs to the account (moodboards are never shared). */
     public Optional<Moodboard> get(String accountId, String id) {
-        return db.tx(tx -> store.find(tx, id)).filter(m -> m.accountId().equals(accountId));
+        return db.read(tx -> store.find(tx, id)).filter(m -> m.accountId().equals(accountId));
     }
 
     public boolean usable(String accountId, String id) {

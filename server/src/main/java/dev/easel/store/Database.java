@@ -11,7 +11,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
@@ -20,29 +25,57 @@ import org.flywaydb.core.api.MigrationInfoService;
 import org.flywaydb.core.api.MigrationState;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
+import org.slf4j.MDC;
 
 /**
  * The system of record: an embedded SQLite file in WAL mode, or a PostgreSQL database shared by many
  * nodes.
  *
- * <p>SQLite allows one writer at a time, so the whole process shares one connection and runs every
- * transaction under one lock: no SQLITE_BUSY, no lock upgrades, and each transaction is short
- * (microseconds), so the lock is not the bottleneck. {@code synchronous=FULL}: a committed
- * transaction (a reserved price, a charge) survives a crash of the process or of the machine.
+ * <p>SQLite allows one writer at a time, so every write transaction runs on one connection, on one
+ * thread: no SQLITE_BUSY, no lock upgrades. {@code synchronous=FULL}: a committed transaction (a
+ * reserved price, a charge) survives a crash of the process or of the machine. That costs an fsync
+ * per commit, so the writer commits in groups: the transactions waiting when it is free run one after
+ * the other, each in a savepoint, under one COMMIT (one fsync). Each caller is answered after that
+ * COMMIT: its transaction is then durable. One that fails is rolled back to its savepoint alone; a
+ * COMMIT that fails fails the whole group, and nothing of it was written. Reads ({@link #read}) run
+ * on a few other connections at once, each in a snapshot of what was committed, never behind the writer.
  *
  * <p>PostgreSQL: a HikariCP pool, READ COMMITTED transactions; the rules hold through row locks (the
  * account's) and conditional updates checked by their row count, not through any lock of ours.
  */
 public final class Database implements AutoCloseable {
+    /** The most transactions one COMMIT carries: bounds the wait of the first of them. */
+    private static final int MAX_GROUP = 256;
+    private static final int SQLITE_READERS = 4;
+
     private final Dialect dialect;
-    private final Connection connection; // SQLite
-    private final ReentrantLock lock = new ReentrantLock(); // SQLite
+    private final Connection connection; // SQLite: the writer's
+    private final BlockingQueue<Pending<?>> writes = new LinkedBlockingQueue<>(); // SQLite
+    private final BlockingQueue<Connection> readers; // SQLite
+    private final Thread writer; // SQLite
+    private volatile boolean closed;
     private final HikariDataSource pool; // PostgreSQL
 
-    private Database(Dialect dialect, Connection connection, HikariDataSource pool) {
+    private Database(Dialect dialect, Connection connection, List<Connection> readers, HikariDataSource pool) {
         this.dialect = dialect;
         this.connection = connection;
         this.pool = pool;
+        this.readers = readers == null ? null : new ArrayBlockingQueue<>(readers.size(), false, readers);
+        this.writer = connection == null ? null : Thread.ofPlatform().name("easel-db-writer").daemon().start(this::writeLoop);
+    }
+
+    /** Queued by close(): the writer stops once what was queued before it is committed. */
+    private static final Pending<Void> STOP = new Pending<>(tx -> null);
+
+    /** A transaction waiting for the writer, and where its caller waits for the outcome. */
+    private static final class Pending<T> {
+        final Work<T> work;
+        final Map<String, String> mdc = MDC.getCopyOfContextMap();
+        final CompletableFuture<T> done = new CompletableFuture<>();
+
+        Pending(Work<T> work) {
+            this.work = work;
+        }
     }
 
     public Dialect dialect() {
@@ -94,7 +127,7 @@ public final class Database implements AutoCloseable {
             pool.close();
             throw e;
         }
-        return new Database(Dialect.POSTGRESQL, null, pool);
+        return new Database(Dialect.POSTGRESQL, null, null, pool);
     }
 
     private static void checkSchema(Flyway flyway) {
@@ -129,20 +162,68 @@ public final class Database implements AutoCloseable {
         try {
             Connection c = DriverManager.getConnection(url, config.toProperties());
             c.setAutoCommit(true);
-            return new Database(Dialect.SQLITE, c, null);
+            SQLiteConfig readOnly = new SQLiteConfig(config.toProperties());
+            readOnly.setReadOnly(true);
+            List<Connection> readers = new ArrayList<>();
+            for (int i = 0; i < SQLITE_READERS; i++) {
+                Connection r = DriverManager.getConnection(url, readOnly.toProperties());
+                r.setAutoCommit(true);
+                readers.add(r);
+            }
+            return new Database(Dialect.SQLITE, c, readers, null);
         } catch (SQLException e) {
             throw new StoreException("cannot open database " + file + ": " + e.getMessage(), e);
         }
     }
 
-    /** Runs {@code work} in one transaction: all of it commits, or none of it. */
+    /** Runs {@code work} in one transaction: all of it commits, or none of it; durable when this returns. */
     public <T> T tx(Work<T> work) {
         if (pool != null) return pooledTx(work);
-        lock.lock();
-        try (Statement s = connection.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
+        if (Thread.currentThread() == writer) throw new IllegalStateException("a transaction inside a transaction");
+        if (closed) throw new StoreException("the database is closed", null);
+        Pending<T> p = new Pending<>(work);
+        writes.add(p);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return p.done.get(); // not interruptible: once queued, the transaction may commit, and the caller must know
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException r) throw r;
+                    if (cause instanceof Error err) throw err;
+                    throw new StoreException(cause.getMessage(), cause);
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /** SQLite: how many transactions wait for the writer now (for tests and metrics). */
+    public int queuedWrites() {
+        return writes.size();
+    }
+
+    /**
+     * Runs {@code work}, which only reads, in one snapshot of what was committed. On SQLite it runs on
+     * a reader connection, beside the writer and other readers; a write in it fails.
+     */
+    public <T> T read(Work<T> work) {
+        if (pool != null) return pooledTx(work);
+        Connection c;
+        try {
+            c = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a reader", e);
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("BEGIN");
             try {
-                T result = work.run(new Tx(connection, dialect));
+                T result = work.run(new Tx(c, dialect));
                 s.execute("COMMIT");
                 return result;
             } catch (Throwable t) {
@@ -156,8 +237,69 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException(e.getMessage(), e);
         } finally {
-            lock.unlock();
+            readers.add(c);
         }
+    }
+
+    /** The SQLite writer: takes what is waiting, runs each in a savepoint, commits the group once. */
+    private void writeLoop() {
+        List<Pending<?>> group = new ArrayList<>();
+        while (true) {
+            try {
+                group.add(writes.take());
+            } catch (InterruptedException e) {
+                continue; // only close() stops the writer, by queueing STOP after what is waiting
+            }
+            writes.drainTo(group, MAX_GROUP - 1);
+            boolean stop = group.remove(STOP);
+            if (!group.isEmpty()) commitGroup(group);
+            group.clear();
+            if (stop) return;
+        }
+    }
+
+    private void commitGroup(List<Pending<?>> group) {
+        List<Object> results = new ArrayList<>(group.size());
+        try (Statement s = connection.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+            for (Pending<?> p : group) results.add(runInSavepoint(s, p));
+            try {
+                s.execute("COMMIT");
+            } catch (SQLException e) {
+                s.execute("ROLLBACK");
+                throw e;
+            }
+        } catch (SQLException | RuntimeException e) {
+            StoreException failed = new StoreException("the transaction could not be committed: " + e.getMessage(), e);
+            for (Pending<?> p : group) p.done.completeExceptionally(failed);
+            return;
+        }
+        for (int i = 0; i < group.size(); i++) complete(group.get(i), results.get(i));
+    }
+
+    /** A failed transaction's outcome in the group: its savepoint rolled back, its error kept for its caller. */
+    private record Failed(Throwable error) {}
+
+    private Object runInSavepoint(Statement s, Pending<?> p) throws SQLException {
+        s.execute("SAVEPOINT tx");
+        if (p.mdc != null) MDC.setContextMap(p.mdc);
+        try {
+            Object result = p.work.run(new Tx(connection, dialect));
+            s.execute("RELEASE tx");
+            return result;
+        } catch (Throwable t) {
+            s.execute("ROLLBACK TO tx");
+            s.execute("RELEASE tx");
+            return new Failed(t instanceof SQLException e ? new StoreException(e.getMessage(), e) : t);
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void complete(Pending<T> p, Object result) {
+        if (result instanceof Failed f) p.done.completeExceptionally(f.error());
+        else p.done.complete((T) result);
     }
 
     private <T> T pooledTx(Work<T> work) {
@@ -182,7 +324,7 @@ public final class Database implements AutoCloseable {
     /** True when the database answers a trivial query. */
     public boolean ping() {
         try {
-            return tx(tx -> tx.one("SELECT 1", r -> r.getInt(1)).isPresent());
+            return read(tx -> tx.one("SELECT 1", r -> r.getInt(1)).isPresent());
         } catch (RuntimeException e) {
             return false;
         }
@@ -194,13 +336,19 @@ public final class Database implements AutoCloseable {
             pool.close();
             return;
         }
-        lock.lock();
+        closed = true;
+        writes.add(STOP);
+        try {
+            writer.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Pending<?> p : writes) p.done.completeExceptionally(new StoreException("the database is closed", null));
         try {
             connection.close();
+            for (Connection r : readers) r.close();
         } catch (SQLException e) {
             throw new StoreException(e.getMessage(), e);
-        } finally {
-            lock.unlock();
         }
     }
 

@@ -73,13 +73,13 @@ public final class StyleService {
 
     /** The account's styles and the public ones, newest first. */
     public Page<Style> list(String accountId, Page.After after, int limit) {
-        List<Style> rows = db.tx(tx -> store.listVisible(tx, accountId, after, limit + 1));
+        List<Style> rows = db.read(tx -> store.listVisible(tx, accountId, after, limit + 1));
         return Page.of(rows, limit, x -> new Page.After(x.createdAt().toEpochMilli(), x.id()));
     }
 
     /** The style if the account may see it: its own, or public. */
     public Optional<Style> get(String accountId, String id) {
-        return db.tx(tx -> store.find(tx, id)).filter(s -> s.accountId().equals(accountId) || s.isPublic());
+        return db.read(tx -> store.find(tx, id)).filter(s -> s.accountId().equals(accountId) || s.isPublic());
     }
 
     /** The LoRA file of an uploaded style the account may see; empty for a built-in or unknown style. */

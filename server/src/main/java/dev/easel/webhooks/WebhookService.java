@@ -58,7 +58,7 @@ public final class WebhookService {
 
     /** A job's webhook: its outbox row once the job has ended (empty before), and the attempts so far. */
     public Optional<History> status(String jobId) {
-        return db.tx(tx -> store.history(tx, jobId));
+        return db.read(tx -> store.history(tx, jobId));
     }
 
     /**
@@ -79,7 +79,7 @@ public final class WebhookService {
 
     /** How many deliveries are still pending (neither delivered nor given up): none pending, none will be sent. */
     public long pendingCount() {
-        return db.tx(store::countPending);
+        return db.read(store::countPending);
     }
 
     /** The account's secrets that verify now, newest first; the first one is created on first use. */

@@ -1,0 +1,228 @@
+package dev.easel.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.easel.TestPostgres;
+import dev.easel.TestServer;
+import dev.easel.json.Json;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The standard load scenarios, by hand ({@code bench/load [seconds=5]}): wrk against a bare Jetty 12
+ * handler answering a fixed 141-byte JSON body (the ceiling), then against easel started by its own
+ * launcher ({@code ./easel serve}, its default JVM settings) on SQLite and on PostgreSQL: POST of a
+ * generation, GET of one job, GET of the job list, at 1, 50 and 200 clients. Writes bench/RESULTS.md.
+ */
+public final class LoadBench {
+    private static final String BODY = "{\"prompt\":\"a fox in the snow\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\"}";
+    private static final int[] CLIENTS = {1, 50, 200};
+    private static final String ADMIN = "easel_admin_bench_" + Long.toHexString(System.nanoTime());
+
+    record Result(String scenario, int clients, double rps, double p50ms, double p99ms, double p999ms, long errors) {}
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        Path root = Path.of("").toAbsolutePath();
+        Path work = TestServer.tempDir("easel-load-");
+        List<Result> results = new ArrayList<>();
+        Map<String, String> notes = new LinkedHashMap<>();
+        try {
+            Server ceiling = ceiling();
+            int ceilingPort = ((ServerConnector) ceiling.getConnectors()[0]).getLocalPort();
+            for (int c : CLIENTS) results.add(wrk(work, "ceiling", "GET", "http://127.0.0.1:" + ceilingPort + "/", null, null, c, seconds));
+            ceiling.stop();
+            for (String db : List.of("sqlite", "postgresql")) {
+                Path dir = work.resolve(db);
+                Files.createDirectories(dir);
+                List<String> flags = new ArrayList<>(List.of("--data-dir", dir.toString(), "--workers", "0"));
+                if (db.equals("postgresql")) flags.addAll(List.of("--db", TestPostgres.get().databaseFor(dir)));
+                Easel easel = Easel.start(root, flags);
+                try {
+                    notes.put("RSS idle, " + db, easel.rssMb() + " MB");
+                    String key = easel.account();
+                    String job = easel.submit(key);
+                    for (int c : CLIENTS) {
+                        results.add(wrk(work, "POST " + db, "POST", easel.base + TestServer.GENERATE, key, BODY, c, seconds));
+                        results.add(wrk(work, "GET job " + db, "GET", easel.base + "/jobs/" + job, key, null, c, seconds));
+                        results.add(wrk(work, "GET list " + db, "GET", easel.base + "/jobs?limit=20", key, null, c, seconds));
+                    }
+                    notes.put("RSS after the runs, " + db, easel.rssMb() + " MB");
+                } finally {
+                    easel.stop();
+                }
+            }
+        } finally {
+            TestServer.deleteTree(work);
+        }
+        String report = report(results, notes, seconds);
+        Files.writeString(root.resolve("bench/RESULTS.md"), report);
+        System.out.print(report);
+        System.exit(0); // the test PostgreSQL's shutdown hook stops it
+    }
+
+    /** A bare Jetty 12 handler: the most this machine's HTTP stack can answer, to hold easel's figures against. */
+    private static Server ceiling() throws Exception {
+        byte[] body = ("{\"job_id\":\"00000000-0000-0000-0000-000000000000\",\"status\":\"queued\",\"created_at\":\"2026-01-01T00:00:00.000Z\","
+                + "\"padding\":\"" + "x".repeat(21) + "\"}").getBytes(StandardCharsets.UTF_8);
+        if (body.length != 141) throw new IllegalStateException("the ceiling's body is " + body.length + " bytes");
+        Server server = new Server();
+        ServerConnector connector = new ServerConnector(server);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                response.getHeaders().put("Content-Type", "application/json");
+                response.write(true, java.nio.ByteBuffer.wrap(body), callback);
+                return true;
+            }
+        });
+        server.start();
+        return server;
+    }
+
+    /** One wrk run; its Lua script reports requests, latency percentiles (µs) and errors on one line. */
+    private static Result wrk(Path work, String scenario, String method, String url, String key, String body, int clients, int seconds)
+            throws Exception {
+        Path script = work.resolve("scenario.lua");
+        StringBuilder lua = new StringBuilder("wrk.method = \"" + method + "\"\n");
+        if (body != null) lua.append("wrk.body = '").append(body).append("'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n");
+        if (key != null) lua.append("wrk.headers[\"Authorization\"] = \"Bearer ").append(key).append("\"\n");
+        lua.append("""
+                done = function(summary, latency, requests)
+                  local e = summary.errors
+                  io.write(string.format("RESULT %d %d %d %d %d %d\\n", summary.requests, summary.duration,
+                    latency:percentile(50), latency:percentile(99), latency:percentile(99.9),
+                    e.status + e.connect + e.read + e.write + e.timeout))
+                end
+                """);
+        Files.writeString(script, lua);
+        Process p = new ProcessBuilder("wrk", "-t" + Math.min(2, clients), "-c" + clients, "-d" + seconds + "s", "--timeout", "10s",
+                "-s", script.toString(), url).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(seconds + 60L, TimeUnit.SECONDS)) throw new IllegalStateException("wrk did not finish");
+        String line = out.lines().filter(l -> l.startsWith("RESULT ")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("wrk said: " + out));
+        String[] f = line.split(" ");
+        double secs = Long.parseLong(f[2]) / 1e6;
+        Result r = new Result(scenario, clients, Long.parseLong(f[1]) / secs, Long.parseLong(f[3]) / 1000.0, Long.parseLong(f[4]) / 1000.0,
+                Long.parseLong(f[5]) / 1000.0, Long.parseLong(f[6]));
+        System.err.printf(Locale.ROOT, "%-22s c=%-3d %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms  errors %d%n",
+                r.scenario, r.clients, r.rps, r.p50ms, r.p99ms, r.p999ms, r.errors);
+        return r;
+    }
+
+    private static String report(List<Result> results, Map<String, String> notes, int seconds) throws IOException {
+        Map<Integer, Double> ceiling = new LinkedHashMap<>();
+        for (Result r : results) if (r.scenario.equals("ceiling")) ceiling.put(r.clients, r.rps);
+        StringBuilder s = new StringBuilder("# easel load benchmark\n\n");
+        s.append("`bench/load ").append(seconds).append("` on ").append(LocalDate.now()).append(": ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores (").append(cpu()).append("), JDK ")
+                .append(Runtime.version()).append(", wrk on loopback, ").append(seconds).append(" s per row. easel runs from its launcher")
+                .append(" (`./easel serve --workers 0`, default JVM settings); PostgreSQL is the test tree's (fsync off).")
+                .append(" Ratio: requests/s over the ceiling's at the same number of clients.\n\n");
+        s.append("| scenario | clients | requests/s | ratio | p50 ms | p99 ms | p99.9 ms | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Result r : results) {
+            s.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.4f | %.2f | %.2f | %.2f | %d |%n", r.scenario, r.clients, r.rps,
+                    r.rps / ceiling.get(r.clients), r.p50ms, r.p99ms, r.p999ms, r.errors));
+        }
+        s.append("\n");
+        notes.forEach((k, v) -> s.append("- ").append(k).append(": ").append(v).append("\n"));
+        s.append("\nNot measured yet by this command: the 100,000-job flatness check, submit-to-scheduled latency, RSS after 100,000 jobs.\n");
+        return s.toString();
+    }
+
+    private static String cpu() throws IOException {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+    }
+
+    /** easel in its own process, from its launcher. */
+    private static final class Easel {
+        private static final HttpClient HTTP = HttpClient.newHttpClient();
+        final Process process;
+        final String base;
+
+        private Easel(Process process, String base) {
+            this.process = process;
+            this.base = base;
+        }
+
+        static Easel start(Path root, List<String> flags) throws Exception {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            List<String> command = new ArrayList<>(List.of(root.resolve("easel").toString(), "serve", "--port", Integer.toString(port)));
+            command.addAll(flags);
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put("EASEL_ADMIN_TOKEN", ADMIN);
+            pb.environment().put("EASEL_LOG_LEVEL", "WARN");
+            Easel e = new Easel(pb.start(), "http://127.0.0.1:" + port);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (true) {
+                try {
+                    if (HTTP.send(HttpRequest.newBuilder(URI.create(e.base + "/readyz")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200) break;
+                } catch (IOException notYet) {
+                    if (!e.process.isAlive() || System.nanoTime() > deadline) throw new IllegalStateException("easel did not start", notYet);
+                }
+                Thread.sleep(100);
+            }
+            Thread.sleep(2000); // settle before the idle RSS
+            return e;
+        }
+
+        String account() throws Exception {
+            JsonNode r = json(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/admin/accounts")).header("Authorization", "Bearer " + ADMIN)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"name\":\"bench\",\"credits_usd\":10000000,\"max_concurrent_jobs\":10000000,\"max_backlog\":10000000}")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body());
+            return r.get("api_key").asText();
+        }
+
+        String submit(String key) throws Exception {
+            return json(HTTP.send(HttpRequest.newBuilder(URI.create(base + TestServer.GENERATE)).header("Authorization", "Bearer " + key)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(BODY)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body()).get("job_id").asText();
+        }
+
+        long rssMb() throws IOException {
+            long pid = process.toHandle().descendants().reduce((a, b) -> b).map(ProcessHandle::pid).orElse(process.pid());
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D", "")) / 1024;
+            }
+            return -1;
+        }
+
+        void stop() throws InterruptedException {
+            process.toHandle().descendants().forEach(ProcessHandle::destroy);
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        private static JsonNode json(byte[] body) throws IOException {
+            return Json.MAPPER.readTree(body);
+        }
+    }
+}
