@@ -89,7 +89,8 @@ class ClusterTest {
             // a sampler that reads every account's active jobs straight from the database, all run long
             Map<String, Integer> maxActive = new ConcurrentHashMap<>();
             AtomicInteger samples = new AtomicInteger();
-            Future<?> sampler = Executors.newSingleThreadExecutor().submit(() -> sample(db, maxActive, samples, sampling));
+            List<String> miscounted = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Future<?> sampler = Executors.newSingleThreadExecutor().submit(() -> sample(db, maxActive, samples, miscounted, sampling));
 
             // submit from 16 clients, alternating the API node; every 5th job asks for a webhook
             Map<String, String> jobAccount = new ConcurrentHashMap<>();
@@ -152,6 +153,7 @@ class ClusterTest {
                 }
             }
             assertThat(samples.get()).as("the limit was sampled all through the run").isGreaterThan(20);
+            assertThat(miscounted).as("accounts whose usage counters disagreed with their jobs").isEmpty();
             for (String account : accountIds) {
                 assertThat(maxActive.getOrDefault(account, 0)).as("most active jobs of an account with a limit of " + limits.get(account))
                         .isLessThanOrEqualTo(limits.get(account));
@@ -261,12 +263,26 @@ class ClusterTest {
         }
     }
 
-    private static void sample(String db, Map<String, Integer> maxActive, AtomicInteger samples, AtomicBoolean on) {
+    private static void sample(String db, Map<String, Integer> maxActive, AtomicInteger samples, List<String> miscounted, AtomicBoolean on) {
+        String active = "('queued', 'scheduled', 'processing', 'sampling', 'intermediate-complete')";
         try (Connection c = connect(db)) {
             while (on.get()) {
                 try (ResultSet rs = c.createStatement().executeQuery("SELECT account_id, count(*) FROM jobs WHERE status IN "
-                        + "('queued', 'scheduled', 'processing', 'sampling', 'intermediate-complete') GROUP BY account_id")) {
+                        + active + " GROUP BY account_id")) {
                     while (rs.next()) maxActive.merge(rs.getString(1), rs.getInt(2), Math::max);
+                }
+                // the usage counters against a recount, in one statement (one snapshot)
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT a.id, a.active_jobs, a.backlogged_jobs, a.reserved_micros, "
+                        + "(SELECT count(*) FROM jobs j WHERE j.account_id = a.id AND j.status IN " + active + "), "
+                        + "(SELECT count(*) FROM jobs j WHERE j.account_id = a.id AND j.status = 'backlogged'), "
+                        + "(SELECT coalesce(sum(price_micros), 0) FROM jobs j WHERE j.account_id = a.id AND j.status NOT IN ('completed', 'failed', 'cancelled')) "
+                        + "FROM accounts a")) {
+                    while (rs.next()) {
+                        if (rs.getLong(2) != rs.getLong(5) || rs.getLong(3) != rs.getLong(6) || rs.getLong(4) != rs.getLong(7)) {
+                            miscounted.add(rs.getString(1) + ": counters " + rs.getLong(2) + "/" + rs.getLong(3) + "/" + rs.getLong(4)
+                                    + ", jobs " + rs.getLong(5) + "/" + rs.getLong(6) + "/" + rs.getLong(7));
+                        }
+                    }
                 }
                 samples.incrementAndGet();
                 TestServer.sleep(5);

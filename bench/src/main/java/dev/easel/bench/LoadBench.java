@@ -196,8 +196,9 @@ public final class LoadBench {
         String account() throws Exception {
             JsonNode r = json(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/admin/accounts")).header("Authorization", "Bearer " + ADMIN)
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
-                            "{\"name\":\"bench\",\"credits_usd\":10000000,\"max_concurrent_jobs\":10000000,\"max_backlog\":10000000}")).build(),
+                            "{\"name\":\"bench\",\"credits_usd\":10000000,\"max_concurrent_jobs\":10000,\"max_backlog\":1000000}")).build(),
                     HttpResponse.BodyHandlers.ofByteArray()).body());
+            if (!r.has("api_key")) throw new IllegalStateException("account not created: " + r);
             return r.get("api_key").asText();
         }
 

@@ -9,7 +9,7 @@ import dev.easel.jobs.Job;
 import dev.easel.moodboards.Moodboard;
 import dev.easel.blobs.PublicUrls;
 import dev.easel.json.Json;
-import dev.easel.store.JobStore;
+import dev.easel.store.AccountStore;
 import dev.easel.store.Page;
 import dev.easel.styles.Style;
 import dev.easel.webhooks.Delivery;
@@ -118,7 +118,7 @@ public final class Views {
         return o;
     }
 
-    public static ObjectNode account(Account a, JobStore.Usage usage) {
+    public static ObjectNode account(Account a, AccountStore.Usage usage) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", a.id());
         o.put("name", a.name());

@@ -113,7 +113,7 @@ public final class JobService {
                     jobs.forgetIdempotencyKey(tx, e.id());
                 }
             }
-            JobStore.Usage usage = jobs.usage(tx, accountId);
+            AccountStore.Usage usage = accounts.usage(tx, accountId);
             long price = request.priceTier().micros;
             long available = account.balanceMicros() - usage.reservedMicros();
             if (available < price) {
@@ -138,6 +138,7 @@ public final class JobService {
                     status == JobStatus.QUEUED ? Instant.ofEpochMilli(createdAt) : null, null, 0, null, null, null,
                     null, null, null, null, null, null, null, request.loraSet(), 0);
             jobs.insert(tx, job);
+            accounts.countMove(tx, accountId, null, status, price);
             accounts.setLastJobCreatedAt(tx, accountId, createdAt);
             if (status == JobStatus.QUEUED) changes.queued = true;
             return new Submitted(job, false);
@@ -155,8 +156,8 @@ public final class JobService {
         return db.read(tx -> jobs.list(tx, accountId, before, status, types, limit));
     }
 
-    public JobStore.Usage usage(String accountId) {
-        return db.read(tx -> jobs.usage(tx, accountId));
+    public AccountStore.Usage usage(String accountId) {
+        return db.read(tx -> accounts.usage(tx, accountId));
     }
 
     /**
@@ -355,7 +356,10 @@ public final class JobService {
     private boolean finish(Tx tx, Job job, JobStatus status, String resultKey, Job.Result result, JobError code,
                            String message, Changes changes) throws SQLException {
         long now = clock.millis();
+        // the account's row first, as every transaction that writes it and a job row does: no deadlock on PostgreSQL
+        accounts.lock(tx, job.accountId());
         if (!jobs.finish(tx, job.id(), job.status(), job.attempt(), status, resultKey, result, code, message, now)) return false;
+        accounts.countMove(tx, job.accountId(), job.status(), status, job.priceMicros());
         if (status == JobStatus.COMPLETED) {
             accounts.adjustBalance(tx, job.accountId(), job.id(), LedgerKind.CHARGE, -job.priceMicros(), now);
         }
@@ -374,10 +378,11 @@ public final class JobService {
 
     private void promoteBacklog(Tx tx, String accountId, Changes changes) throws SQLException {
         Account account = accounts.lock(tx, accountId).orElseThrow();
-        JobStore.Usage usage = jobs.usage(tx, accountId);
+        AccountStore.Usage usage = accounts.usage(tx, accountId);
         for (int active = usage.active(); active < account.maxConcurrentJobs(); active++) {
             Optional<Job> next = jobs.oldestBacklogged(tx, accountId);
             if (next.isEmpty() || !jobs.promote(tx, next.get().id(), clock.millis())) return;
+            accounts.countMove(tx, accountId, JobStatus.BACKLOGGED, JobStatus.QUEUED, next.get().priceMicros());
             changes.changed(next.get().id());
             changes.queued = true;
         }

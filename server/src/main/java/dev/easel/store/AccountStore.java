@@ -2,6 +2,7 @@ package dev.easel.store;
 
 import dev.easel.accounts.Account;
 import dev.easel.billing.LedgerKind;
+import dev.easel.jobs.JobStatus;
 import dev.easel.store.Database.Tx;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,6 +16,29 @@ public final class AccountStore {
         tx.update("INSERT INTO accounts (id, name, balance_micros, max_concurrent_jobs, max_backlog, created_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?)", a.id(), a.name(), a.balanceMicros(), a.maxConcurrentJobs(), a.maxBacklog(), now);
         if (a.balanceMicros() != 0) ledger(tx, a.id(), null, LedgerKind.CREDIT, a.balanceMicros(), now);
+    }
+
+    /** How many jobs an account has in each class that its limits and its money care about. */
+    public record Usage(int active, int backlogged, long reservedMicros) {}
+
+    /** The account's usage: counters kept by {@link #countMove}, so reading it costs one row however long the queue. */
+    public Usage usage(Tx tx, String accountId) throws SQLException {
+        return tx.one("SELECT active_jobs, backlogged_jobs, reserved_micros FROM accounts WHERE id = ?",
+                r -> new Usage(r.getInt(1), r.getInt(2), r.getLong(3)), accountId).orElseThrow();
+    }
+
+    /**
+     * Keeps the account's usage as one of its jobs (price {@code priceMicros}) is created ({@code from}
+     * null) or moves from {@code from} to {@code to}: in the transaction that writes the job, under the
+     * account's row lock (taken here by the UPDATE when the caller has not taken it already).
+     */
+    public void countMove(Tx tx, String accountId, JobStatus from, JobStatus to, long priceMicros) throws SQLException {
+        int active = (to.isActive() ? 1 : 0) - (from != null && from.isActive() ? 1 : 0);
+        int backlogged = (to == JobStatus.BACKLOGGED ? 1 : 0) - (from == JobStatus.BACKLOGGED ? 1 : 0);
+        long reserved = (to.isTerminal() ? 0 : priceMicros) - (from == null || from.isTerminal() ? 0 : priceMicros);
+        if (active == 0 && backlogged == 0 && reserved == 0) return;
+        tx.update("UPDATE accounts SET active_jobs = active_jobs + ?, backlogged_jobs = backlogged_jobs + ?, "
+                + "reserved_micros = reserved_micros + ? WHERE id = ?", active, backlogged, reserved, accountId);
     }
 
     public Optional<Account> find(Tx tx, String id) throws SQLException {

@@ -31,9 +31,6 @@ public final class JobStore {
             + "lease_expires_at, started_at, progress_step, progress_steps, preview_key, result_key, result_json, "
             + "error_code, error_message, lora_set, free_attempts";
 
-    /** How many jobs an account has in each class that its limits and its money care about. */
-    public record Usage(int active, int backlogged, long reservedMicros) {}
-
     public void insert(Tx tx, Job j) throws SQLException {
         if (!JobStatus.INITIAL.contains(j.status())) throw new IllegalArgumentException("a job starts backlogged or queued, not " + j.status().wire);
         tx.update("INSERT INTO jobs (" + COLUMNS + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -78,14 +75,6 @@ public final class JobStore {
         sql.append(" ORDER BY created_at DESC LIMIT ?");
         args.add(limit);
         return tx.list(sql.toString(), JobStore::job, args.toArray());
-    }
-
-    public Usage usage(Tx tx, String accountId) throws SQLException {
-        return tx.one("SELECT COALESCE(SUM(CASE WHEN status IN (" + inList(JobStatus.ACTIVE) + ") THEN 1 ELSE 0 END), 0), "
-                        + "COALESCE(SUM(CASE WHEN status = 'backlogged' THEN 1 ELSE 0 END), 0), "
-                        + "COALESCE(SUM(price_micros), 0) "
-                        + "FROM jobs WHERE account_id = ? AND status IN (" + inList(JobStatus.PENDING) + ")",
-                r -> new Usage(r.getInt(1), r.getInt(2), r.getLong(3)), accountId).orElseThrow();
     }
 
     public Optional<Job> oldestBacklogged(Tx tx, String accountId) throws SQLException {
