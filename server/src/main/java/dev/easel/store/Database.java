@@ -55,12 +55,16 @@ public final class Database implements AutoCloseable {
     private final Thread writer; // SQLite
     private volatile boolean closed;
     private final HikariDataSource pool; // PostgreSQL
+    /** SQLite: each connection's prepared statements, used only by whoever holds the connection (PostgreSQL's driver caches its own). */
+    private final Map<Connection, Map<String, PreparedStatement>> statements = new java.util.IdentityHashMap<>();
 
     private Database(Dialect dialect, Connection connection, List<Connection> readers, HikariDataSource pool) {
         this.dialect = dialect;
         this.connection = connection;
         this.pool = pool;
         this.readers = readers == null ? null : new ArrayBlockingQueue<>(readers.size(), false, readers);
+        if (connection != null) statements.put(connection, new java.util.HashMap<>());
+        if (readers != null) for (Connection r : readers) statements.put(r, new java.util.HashMap<>());
         this.writer = connection == null ? null : Thread.ofPlatform().name("easel-db-writer").daemon().start(this::writeLoop);
     }
 
@@ -223,7 +227,7 @@ public final class Database implements AutoCloseable {
         try (Statement s = c.createStatement()) {
             s.execute("BEGIN");
             try {
-                T result = work.run(new Tx(c, dialect));
+                T result = work.run(new Tx(c, dialect, statements.get(c)));
                 s.execute("COMMIT");
                 return result;
             } catch (Throwable t) {
@@ -284,7 +288,7 @@ public final class Database implements AutoCloseable {
         s.execute("SAVEPOINT tx");
         if (p.mdc != null) MDC.setContextMap(p.mdc);
         try {
-            Object result = p.work.run(new Tx(connection, dialect));
+            Object result = p.work.run(new Tx(connection, dialect, statements.get(connection)));
             s.execute("RELEASE tx");
             return result;
         } catch (Throwable t) {
@@ -305,7 +309,7 @@ public final class Database implements AutoCloseable {
     private <T> T pooledTx(Work<T> work) {
         try (Connection c = pool.getConnection()) {
             try {
-                T result = work.run(new Tx(c, dialect));
+                T result = work.run(new Tx(c, dialect, statements.get(c)));
                 c.commit();
                 return result;
             } catch (Throwable t) {
@@ -345,6 +349,9 @@ public final class Database implements AutoCloseable {
         }
         for (Pending<?> p : writes) p.done.completeExceptionally(new StoreException("the database is closed", null));
         try {
+            for (Map<String, PreparedStatement> cached : statements.values()) {
+                for (PreparedStatement ps : cached.values()) ps.close();
+            }
             connection.close();
             for (Connection r : readers) r.close();
         } catch (SQLException e) {
@@ -364,12 +371,15 @@ public final class Database implements AutoCloseable {
 
     /** The only JDBC helper: parameters bound in order, rows mapped by a lambda. */
     public static final class Tx {
+        private static final int MAX_CACHED = 256;
         private final Connection c;
         private final Dialect dialect;
+        private final Map<String, PreparedStatement> cache; // null: prepare each time
 
-        Tx(Connection c, Dialect dialect) {
+        Tx(Connection c, Dialect dialect, Map<String, PreparedStatement> cache) {
             this.c = c;
             this.dialect = dialect;
+            this.cache = cache;
         }
 
         /** The database this transaction runs on, for the few statements that differ (see {@link Dialect}). */
@@ -378,16 +388,22 @@ public final class Database implements AutoCloseable {
         }
 
         public int update(String sql, Object... args) throws SQLException {
-            try (PreparedStatement ps = prepare(sql, args)) {
+            PreparedStatement ps = prepare(sql, args);
+            try {
                 return ps.executeUpdate();
+            } finally {
+                release(sql, ps);
             }
         }
 
         public <T> List<T> list(String sql, Row<T> row, Object... args) throws SQLException {
-            try (PreparedStatement ps = prepare(sql, args); ResultSet rs = ps.executeQuery()) {
+            PreparedStatement ps = prepare(sql, args);
+            try (ResultSet rs = ps.executeQuery()) {
                 List<T> out = new ArrayList<>();
                 while (rs.next()) out.add(row.map(rs));
                 return out;
+            } finally {
+                release(sql, ps);
             }
         }
 
@@ -397,9 +413,19 @@ public final class Database implements AutoCloseable {
         }
 
         private PreparedStatement prepare(String sql, Object... args) throws SQLException {
-            PreparedStatement ps = c.prepareStatement(sql);
+            PreparedStatement ps = cache == null ? null : cache.get(sql);
+            if (ps == null) {
+                ps = c.prepareStatement(sql);
+                if (cache != null && cache.size() < MAX_CACHED) cache.put(sql, ps);
+            } else {
+                ps.clearParameters();
+            }
             for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
             return ps;
+        }
+
+        private void release(String sql, PreparedStatement ps) throws SQLException {
+            if (cache == null || cache.get(sql) != ps) ps.close();
         }
     }
 }
