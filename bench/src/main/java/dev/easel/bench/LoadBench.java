@@ -71,6 +71,15 @@ public final class LoadBench {
                     easel.stop();
                 }
             }
+            List<Result> small = flatness(root, work, 1_000, 200, seconds), large = flatness(root, work, 100_000, 20_000, seconds);
+            results.addAll(small);
+            results.addAll(large);
+            for (int i = 0; i < small.size(); i++) {
+                notes.put("Flatness, " + small.get(i).scenario().replace(", 1,000 jobs", "") + " at 50 clients",
+                        String.format(Locale.ROOT, "%.0f req/s with 100,000 jobs (20,000 pending in the account) vs %.0f with 1,000: %.2f",
+                                large.get(i).rps(), small.get(i).rps(), large.get(i).rps() / small.get(i).rps()));
+            }
+            notes.put("Submit to scheduled with an idle worker, SQLite (200 jobs one at a time, in-process, the sketch engine)", submitToScheduled(200));
         } finally {
             TestServer.deleteTree(work);
         }
@@ -78,6 +87,75 @@ public final class LoadBench {
         Files.writeString(root.resolve("bench/RESULTS.md"), report);
         System.out.print(report);
         System.exit(0); // the test PostgreSQL's shutdown hook stops it
+    }
+
+    /**
+     * The flatness check on SQLite: a data dir with {@code total} jobs in the table, {@code pending} of
+     * them pending (half queued, half backlogged) in the account the load runs as, the rest completed;
+     * seeded by copying one real job's row with SQL, its counters set to match. Then POST, GET one job
+     * and GET list at 50 clients.
+     */
+    private static List<Result> flatness(Path root, Path work, int total, int pending, int seconds) throws Exception {
+        Path dir = work.resolve("flat-" + total);
+        Files.createDirectories(dir);
+        String key, template;
+        Easel seeding = Easel.start(root, List.of("--data-dir", dir.toString(), "--workers", "1"));
+        try {
+            key = seeding.account();
+            template = seeding.submit(key);
+            seeding.awaitCompleted(key, template);
+        } finally {
+            seeding.stop();
+        }
+        String cols = "account_id, type, request_json, price_micros, webhook_url, attempt, lora_set, free_attempts";
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("easel.db"))) {
+            c.setAutoCommit(false);
+            try (var st = c.createStatement()) {
+                int queued = pending / 2, backlogged = pending - queued, completed = total - pending - 1;
+                String rows = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d) ";
+                st.executeUpdate(String.format(Locale.ROOT, rows + "INSERT INTO jobs (id, status, created_at, queued_at, completed_at, "
+                        + "started_at, result_key, result_json, updated_at, " + cols + ") SELECT 'seed-c-' || i, 'completed', created_at - 3000000 - i, "
+                        + "queued_at - 3000000 - i, completed_at - 3000000 - i, started_at - 3000000 - i, result_key, result_json, updated_at, "
+                        + cols + " FROM n, jobs WHERE jobs.id = '%s'", completed, template));
+                st.executeUpdate(String.format(Locale.ROOT, rows + "INSERT INTO jobs (id, status, created_at, queued_at, updated_at, " + cols
+                        + ") SELECT 'seed-q-' || i, 'queued', created_at - 2000000 - i, created_at - 2000000 - i, updated_at, " + cols
+                        + " FROM n, jobs WHERE jobs.id = '%s'", queued, template));
+                st.executeUpdate(String.format(Locale.ROOT, rows + "INSERT INTO jobs (id, status, created_at, updated_at, " + cols
+                        + ") SELECT 'seed-b-' || i, 'backlogged', created_at - 1000000 - i, updated_at, " + cols
+                        + " FROM n, jobs WHERE jobs.id = '%s'", backlogged, template));
+                st.executeUpdate("UPDATE accounts SET active_jobs = (SELECT count(*) FROM jobs j WHERE j.account_id = accounts.id AND j.status = 'queued'), "
+                        + "backlogged_jobs = (SELECT count(*) FROM jobs j WHERE j.account_id = accounts.id AND j.status = 'backlogged'), "
+                        + "reserved_micros = (SELECT coalesce(sum(price_micros), 0) FROM jobs j WHERE j.account_id = accounts.id "
+                        + "AND j.status IN ('queued', 'backlogged'))");
+            }
+            c.commit();
+        }
+        Easel easel = Easel.start(root, List.of("--data-dir", dir.toString(), "--workers", "0"));
+        try {
+            String label = String.format(Locale.ROOT, "%,d jobs", total);
+            return List.of(wrk(work, "POST sqlite, " + label, "POST", easel.base + TestServer.GENERATE, key, BODY, 50, seconds),
+                    wrk(work, "GET job sqlite, " + label, "GET", easel.base + "/jobs/" + template, key, null, 50, seconds),
+                    wrk(work, "GET list sqlite, " + label, "GET", easel.base + "/jobs?limit=20", key, null, 50, seconds));
+        } finally {
+            easel.stop();
+        }
+    }
+
+    /** From a job's queued_at to its started_at (its claim), one job at a time with one idle worker. */
+    private static String submitToScheduled(int jobs) {
+        try (TestServer server = TestServer.start(1, 0, java.time.Clock.systemUTC())) {
+            String key = server.account("1000", 1, 1000);
+            String accountId = server.easel.accounts().authenticate(key).orElseThrow().id();
+            long[] waits = new long[jobs];
+            for (int i = 0; i < jobs; i++) {
+                String id = server.generate(key, BODY).json().get("job_id").asText();
+                server.awaitJob(key, id, j -> j.get("status").asText().equals("completed"));
+                dev.easel.jobs.Job j = server.easel.jobs().get(accountId, id).orElseThrow();
+                waits[i] = j.startedAt().toEpochMilli() - j.queuedAt().toEpochMilli();
+            }
+            java.util.Arrays.sort(waits);
+            return String.format(Locale.ROOT, "p50 %d ms, p99 %d ms (millisecond timestamps)", waits[jobs / 2], waits[jobs * 99 / 100]);
+        }
     }
 
     /** A bare Jetty 12 handler: the most this machine's HTTP stack can answer, to hold easel's figures against. */
@@ -149,7 +227,7 @@ public final class LoadBench {
         }
         s.append("\n");
         notes.forEach((k, v) -> s.append("- ").append(k).append(": ").append(v).append("\n"));
-        s.append("\nNot measured yet by this command: the 100,000-job flatness check, submit-to-scheduled latency, RSS after 100,000 jobs.\n");
+        s.append("\nNot measured yet by this command: the 100,000-job flatness check, RSS after 100,000 jobs.\n");
         return s.toString();
     }
 
@@ -206,6 +284,16 @@ public final class LoadBench {
             return json(HTTP.send(HttpRequest.newBuilder(URI.create(base + TestServer.GENERATE)).header("Authorization", "Bearer " + key)
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(BODY)).build(),
                     HttpResponse.BodyHandlers.ofByteArray()).body()).get("job_id").asText();
+        }
+
+        void awaitCompleted(String key, String job) throws Exception {
+            for (int i = 0; i < 600; i++) {
+                JsonNode j = json(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/jobs/" + job)).header("Authorization", "Bearer " + key).build(),
+                        HttpResponse.BodyHandlers.ofByteArray()).body());
+                if (j.get("status").asText().equals("completed")) return;
+                Thread.sleep(50);
+            }
+            throw new IllegalStateException("the template job did not complete");
         }
 
         long rssMb() throws IOException {
