@@ -97,8 +97,9 @@ public final class JobService {
         Submitted submitted = db.tx(tx -> {
             long now = clock.millis();
             // first, so that two submissions of one account (limits, money, the key) run one after the other
-            Account account = accounts.lock(tx, accountId).orElseThrow(() -> new DomainError.NotFound(
+            AccountStore.Locked locked = accounts.lockWithUsage(tx, accountId).orElseThrow(() -> new DomainError.NotFound(
                     "the account of this API key no longer exists"));
+            Account account = locked.account();
             if (idempotencyKey != null) {
                 Optional<Job> earlier = jobs.findByIdempotencyKey(tx, accountId, idempotencyKey);
                 if (earlier.isPresent()) {
@@ -113,7 +114,7 @@ public final class JobService {
                     jobs.forgetIdempotencyKey(tx, e.id());
                 }
             }
-            AccountStore.Usage usage = accounts.usage(tx, accountId);
+            AccountStore.Usage usage = locked.usage();
             long price = request.priceTier().micros;
             long available = account.balanceMicros() - usage.reservedMicros();
             if (available < price) {
@@ -138,8 +139,7 @@ public final class JobService {
                     status == JobStatus.QUEUED ? Instant.ofEpochMilli(createdAt) : null, null, 0, null, null, null,
                     null, null, null, null, null, null, null, request.loraSet(), 0);
             jobs.insert(tx, job);
-            accounts.countMove(tx, accountId, null, status, price);
-            accounts.setLastJobCreatedAt(tx, accountId, createdAt);
+            accounts.countNewJob(tx, accountId, createdAt, status, price);
             if (status == JobStatus.QUEUED) changes.queued = true;
             return new Submitted(job, false);
         });

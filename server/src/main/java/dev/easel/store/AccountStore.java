@@ -41,6 +41,21 @@ public final class AccountStore {
                 + "reserved_micros = reserved_micros + ? WHERE id = ?", active, backlogged, reserved, accountId);
     }
 
+    /** The account, locked as by {@link #lock}, with its usage: what a submit decides on, in one statement. */
+    public record Locked(Account account, Usage usage) {}
+
+    public Optional<Locked> lockWithUsage(Tx tx, String id) throws SQLException {
+        return tx.one("UPDATE accounts SET name = name WHERE id = ? RETURNING " + COLUMNS + ", active_jobs, backlogged_jobs, reserved_micros",
+                r -> new Locked(account(r), new Usage(r.getInt(7), r.getInt(8), r.getLong(9))), id);
+    }
+
+    /** A new job of the account: its creation time (for the list's cursors) and its usage, in one statement. */
+    public void countNewJob(Tx tx, String accountId, long createdAt, JobStatus status, long priceMicros) throws SQLException {
+        tx.update("UPDATE accounts SET last_job_created_at = ?, active_jobs = active_jobs + ?, backlogged_jobs = backlogged_jobs + ?, "
+                + "reserved_micros = reserved_micros + ? WHERE id = ?", createdAt, status.isActive() ? 1 : 0,
+                status == JobStatus.BACKLOGGED ? 1 : 0, priceMicros, accountId);
+    }
+
     public Optional<Account> find(Tx tx, String id) throws SQLException {
         return tx.one("SELECT " + COLUMNS + " FROM accounts WHERE id = ?", AccountStore::account, id);
     }
@@ -91,10 +106,6 @@ public final class AccountStore {
             throws SQLException {
         tx.update("UPDATE accounts SET balance_micros = balance_micros + ? WHERE id = ?", deltaMicros, accountId);
         ledger(tx, accountId, jobId, kind, deltaMicros, now);
-    }
-
-    public void setLastJobCreatedAt(Tx tx, String accountId, long createdAt) throws SQLException {
-        tx.update("UPDATE accounts SET last_job_created_at = ? WHERE id = ?", createdAt, accountId);
     }
 
     private static void ledger(Tx tx, String accountId, String jobId, LedgerKind kind, long micros, long now)

@@ -27,23 +27,46 @@ public final class Notifications implements AutoCloseable {
     private final String jdbcUrl, user, password;
     private volatile boolean closed;
     private Thread listener;
+    private final java.util.concurrent.BlockingQueue<String> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final Thread sender = Thread.ofPlatform().daemon().name("easel-notices").unstarted(this::sendLoop);
 
     public Notifications(Database db, String jdbcUrl, String user, String password) {
         this.db = db;
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
+        sender.start();
     }
 
-    /** Sends the notices in one short transaction; a failure is logged, not thrown (the waiters poll). */
+    /**
+     * Queues the notices of a change that committed; a sender thread sends what has gathered in one
+     * short transaction (the same notice once), so a burst of submissions costs a few transactions, not
+     * one each, and the request that made the change does not wait for it.
+     */
     public void send(List<String> messages) {
-        try {
-            db.tx(tx -> {
-                for (String m : messages) tx.one("SELECT pg_notify('" + CHANNEL + "', ?)", r -> true, m);
-                return null;
-            });
-        } catch (RuntimeException e) {
-            log.warn("notices not sent (other nodes will see the change at their next poll): {}", e.getMessage());
+        outbox.addAll(messages);
+    }
+
+    private void sendLoop() {
+        java.util.Set<String> batch = new java.util.LinkedHashSet<>();
+        while (!closed) {
+            try {
+                batch.add(outbox.take());
+            } catch (InterruptedException e) {
+                continue; // close() sets closed first
+            }
+            List<String> more = new java.util.ArrayList<>();
+            outbox.drainTo(more, 1000);
+            batch.addAll(more);
+            try {
+                db.tx(tx -> {
+                    for (String m : batch) tx.one("SELECT pg_notify('" + CHANNEL + "', ?)", r -> true, m);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                log.warn("notices not sent (other nodes will see the change at their next poll): {}", e.getMessage());
+            }
+            batch.clear();
         }
     }
 
@@ -82,5 +105,6 @@ public final class Notifications implements AutoCloseable {
     public void close() {
         closed = true;
         if (listener != null) listener.interrupt();
+        sender.interrupt();
     }
 }
