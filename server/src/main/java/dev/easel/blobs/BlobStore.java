@@ -48,10 +48,11 @@ public sealed interface BlobStore extends AutoCloseable permits LocalBlobStore, 
         }
     }
 
-    /** The blob's bytes as a stream, or empty when there is none. */
-    Optional<InputStream> open(String key);
+    /** A stored blob being read: its bytes (the caller closes the stream) and how many there are. */
+    record Blob(InputStream data, long size) {}
 
-    Optional<Long> size(String key);
+    /** The blob, or empty when there is none; one request to the store, whatever it is. */
+    Optional<Blob> read(String key);
 
     /** Removes the blob; removing one that is not there is not an error. */
     void delete(String key);

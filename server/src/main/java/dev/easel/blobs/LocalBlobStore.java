@@ -52,22 +52,11 @@ public final class LocalBlobStore implements BlobStore {
     }
 
     @Override
-    public Optional<InputStream> open(String key) {
+    public Optional<Blob> read(String key) {
         if (!KEY.matcher(key).matches()) return Optional.empty();
         try {
-            return Optional.of(Files.newInputStream(path(key)));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read blob", e);
-        }
-    }
-
-    @Override
-    public Optional<Long> size(String key) {
-        if (!KEY.matcher(key).matches()) return Optional.empty();
-        try {
-            return Optional.of(Files.size(path(key)));
+            FileChannel ch = FileChannel.open(path(key), StandardOpenOption.READ); // the size of the file this stream reads
+            return Optional.of(new Blob(java.nio.channels.Channels.newInputStream(ch), ch.size()));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -16,7 +16,6 @@ import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
-import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -116,25 +115,13 @@ public final class S3BlobStore implements BlobStore {
     }
 
     @Override
-    public Optional<InputStream> open(String key) {
+    public Optional<Blob> read(String key) {
         if (!KEY.matcher(key).matches()) return Optional.empty();
         try {
-            return Optional.of(s3.getObject(GetObjectRequest.builder().bucket(at.bucket()).key(objectKey(key)).build()));
+            var object = s3.getObject(GetObjectRequest.builder().bucket(at.bucket()).key(objectKey(key)).build());
+            return Optional.of(new Blob(object, object.response().contentLength()));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
-        } catch (SdkException e) {
-            throw unavailable("read from", e);
-        }
-    }
-
-    @Override
-    public Optional<Long> size(String key) {
-        if (!KEY.matcher(key).matches()) return Optional.empty();
-        try {
-            return Optional.of(s3.headObject(HeadObjectRequest.builder().bucket(at.bucket()).key(objectKey(key)).build()).contentLength());
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) return Optional.empty(); // NoSuchKey; a HEAD has no body to name it
-            throw unavailable("read from", e);
         } catch (SdkException e) {
             throw unavailable("read from", e);
         }

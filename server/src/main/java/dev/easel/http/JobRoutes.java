@@ -16,7 +16,6 @@ import dev.easel.webhooks.WebhookService;
 import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -205,14 +204,14 @@ final class JobRoutes {
     /** A result image or an asset, by its capability URL: no key needed, as with Krea's CDN links. */
     private void image(Context ctx, Account none) {
         var m = IMAGE_FILE.matcher(ctx.pathParam("file"));
-        InputStream in = m.matches() ? blobs.open(m.group(1)).orElse(null) : null;
-        if (in == null) throw new DomainError.NotFound("no such image");
-        blobs.size(m.group(1)).ifPresent(n -> ctx.header("Content-Length", Long.toString(n)));
+        BlobStore.Blob blob = m.matches() ? blobs.read(m.group(1)).orElse(null) : null;
+        if (blob == null) throw new DomainError.NotFound("no such image");
+        ctx.header("Content-Length", Long.toString(blob.size()));
         ctx.header("Cache-Control", "public, max-age=31536000, immutable");
         ctx.contentType(switch (m.group(2)) {
             case "jpg" -> "image/jpeg";
             case "webp" -> "image/webp";
             default -> "image/png";
-        }).result(in);
+        }).result(blob.data());
     }
 }

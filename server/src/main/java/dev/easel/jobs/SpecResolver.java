@@ -117,7 +117,7 @@ public final class SpecResolver {
 
     /** Opens a blob that a row refers to; its absence is a broken store, not a user's mistake. */
     private Supplier<InputStream> stored(String blobKey, String owner) {
-        return () -> blobs.open(blobKey)
+        return () -> blobs.read(blobKey).map(BlobStore.Blob::data)
                 .orElseThrow(() -> new UncheckedIOException(new IOException("the file of " + owner + " is missing")));
     }
 

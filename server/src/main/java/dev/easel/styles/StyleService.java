@@ -84,7 +84,7 @@ public final class StyleService {
 
     /** The LoRA file of an uploaded style the account may see; empty for a built-in or unknown style. */
     public Optional<InputStream> openFile(String accountId, String id) {
-        return get(accountId, id).flatMap(s -> blobs.open(s.blobKey()));
+        return get(accountId, id).flatMap(s -> blobs.read(s.blobKey())).map(BlobStore.Blob::data);
     }
 
     /** Whether {@code id} may be used in a generation by the account: a built-in style, its own, or a public one. */
