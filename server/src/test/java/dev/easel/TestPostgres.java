@@ -174,8 +174,12 @@ public final class TestPostgres {
     }
 
     private void stop() {
-        if (process == null) return;
-        process.destroy(); // SIGTERM: a smart shutdown
+        if (process != null) stop(process, dir);
+    }
+
+    /** Stops a server the tests started (SIGTERM, for PostgreSQL a smart shutdown; SIGKILL after 10 s) and removes its dir. */
+    static void stop(Process process, Path dir) {
+        process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -163,12 +163,6 @@ public final class TestS3 {
 
     private void stop() {
         admin.close();
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        TestServer.deleteTree(dir);
+        TestPostgres.stop(process, dir);
     }
 }

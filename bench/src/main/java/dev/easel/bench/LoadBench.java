@@ -146,16 +146,7 @@ public final class LoadBench {
     /** From a job's queued_at to its started_at (its claim), one job at a time with one idle worker. */
     private static String submitToScheduled(int jobs) {
         try (TestServer server = TestServer.start(1, 0, java.time.Clock.systemUTC())) {
-            String key = server.account("1000", 1, 1000);
-            String accountId = server.easel.accounts().authenticate(key).orElseThrow().id();
-            long[] waits = new long[jobs];
-            for (int i = 0; i < jobs; i++) {
-                String id = server.generate(key, BODY).json().get("job_id").asText();
-                server.awaitJob(key, id, j -> j.get("status").asText().equals("completed"));
-                dev.easel.jobs.Job j = server.easel.jobs().get(accountId, id).orElseThrow();
-                waits[i] = j.startedAt().toEpochMilli() - j.queuedAt().toEpochMilli();
-            }
-            java.util.Arrays.sort(waits);
+            long[] waits = ScaleBench.queuedToClaimed(server, jobs);
             return String.format(Locale.ROOT, "p50 %d ms, p99 %d ms (millisecond timestamps)", waits[jobs / 2], waits[jobs * 99 / 100]);
         }
     }

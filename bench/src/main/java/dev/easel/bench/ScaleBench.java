@@ -122,6 +122,24 @@ public final class ScaleBench {
         }
     }
 
+    /**
+     * Submits {@code jobs} jobs to {@code api} one at a time, each after the last completed, and returns
+     * each one's wait from queued_at to started_at (its claim), in milliseconds, sorted.
+     */
+    static long[] queuedToClaimed(TestServer api, int jobs) {
+        String key = api.account("1000", 1, 1000);
+        String accountId = api.easel.accounts().authenticate(key).orElseThrow().id();
+        long[] waits = new long[jobs];
+        for (int i = 0; i < jobs; i++) {
+            String id = api.generate(key, BODY).json().get("job_id").asText();
+            api.awaitJob(key, id, j -> j.get("status").asText().equals("completed"));
+            Job j = api.easel.jobs().get(accountId, id).orElseThrow();
+            waits[i] = j.startedAt().toEpochMilli() - j.queuedAt().toEpochMilli();
+        }
+        Arrays.sort(waits);
+        return waits;
+    }
+
     /** An API node and a worker node on one PostgreSQL; each job's queued-to-claimed wait, one job at a time. */
     private static void claimLatency(int jobs, boolean notify) throws Exception {
         Path apiDir = TestServer.tempDir("easel-scale-api-"), workerDir = TestServer.tempDir("easel-scale-worker-");
@@ -129,16 +147,7 @@ public final class ScaleBench {
         String flag = "--db-notify=" + notify;
         try (TestServer api = TestServer.start(apiDir, 0, 0, Clock.systemUTC(), Duration.ofMinutes(10), "--db", db, flag);
              TestServer worker = TestServer.startWorker(workerDir, 1, 0, Clock.systemUTC(), "--db", db, flag)) {
-            String key = api.account("1000", 1, 1000);
-            String accountId = api.easel.accounts().authenticate(key).orElseThrow().id();
-            long[] waits = new long[jobs];
-            for (int i = 0; i < jobs; i++) {
-                String id = api.generate(key, BODY).json().get("job_id").asText();
-                api.awaitJob(key, id, j -> j.get("status").asText().equals("completed"));
-                Job j = api.easel.jobs().get(accountId, id).orElseThrow();
-                waits[i] = j.startedAt().toEpochMilli() - j.queuedAt().toEpochMilli();
-            }
-            Arrays.sort(waits);
+            long[] waits = queuedToClaimed(api, jobs);
             System.out.printf("  queued to claimed on another node, %-16s p50 %4d ms  p99 %4d ms  (%d jobs one at a time)%n",
                     notify ? "LISTEN/NOTIFY:" : "polling only:", waits[jobs / 2], waits[jobs * 99 / 100], jobs);
         } finally {

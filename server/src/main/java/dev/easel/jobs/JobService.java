@@ -377,9 +377,8 @@ public final class JobService {
     }
 
     private void promoteBacklog(Tx tx, String accountId, Changes changes) throws SQLException {
-        Account account = accounts.lock(tx, accountId).orElseThrow();
-        AccountStore.Usage usage = accounts.usage(tx, accountId);
-        for (int active = usage.active(); active < account.maxConcurrentJobs(); active++) {
+        AccountStore.Locked locked = accounts.lockWithUsage(tx, accountId).orElseThrow();
+        for (int active = locked.usage().active(); active < locked.account().maxConcurrentJobs(); active++) {
             Optional<Job> next = jobs.oldestBacklogged(tx, accountId);
             if (next.isEmpty() || !jobs.promote(tx, next.get().id(), clock.millis())) return;
             accounts.countMove(tx, accountId, JobStatus.BACKLOGGED, JobStatus.QUEUED, next.get().priceMicros());

@@ -33,15 +33,20 @@ public final class AccountStore {
      * account's row lock (taken here by the UPDATE when the caller has not taken it already).
      */
     public void countMove(Tx tx, String accountId, JobStatus from, JobStatus to, long priceMicros) throws SQLException {
-        int active = (to.isActive() ? 1 : 0) - (from != null && from.isActive() ? 1 : 0);
-        int backlogged = (to == JobStatus.BACKLOGGED ? 1 : 0) - (from == JobStatus.BACKLOGGED ? 1 : 0);
-        long reserved = (to.isTerminal() ? 0 : priceMicros) - (from == null || from.isTerminal() ? 0 : priceMicros);
-        if (active == 0 && backlogged == 0 && reserved == 0) return;
+        Usage d = change(from, to, priceMicros);
+        if (d.equals(new Usage(0, 0, 0))) return;
         tx.update("UPDATE accounts SET active_jobs = active_jobs + ?, backlogged_jobs = backlogged_jobs + ?, "
-                + "reserved_micros = reserved_micros + ? WHERE id = ?", active, backlogged, reserved, accountId);
+                + "reserved_micros = reserved_micros + ? WHERE id = ?", d.active(), d.backlogged(), d.reservedMicros(), accountId);
     }
 
-    /** The account, locked as by {@link #lock}, with its usage: what a submit decides on, in one statement. */
+    /** How a job of price {@code priceMicros} moving from {@code from} (null: new) to {@code to} changes its account's usage. */
+    private static Usage change(JobStatus from, JobStatus to, long priceMicros) {
+        return new Usage((to.isActive() ? 1 : 0) - (from != null && from.isActive() ? 1 : 0),
+                (to == JobStatus.BACKLOGGED ? 1 : 0) - (from == JobStatus.BACKLOGGED ? 1 : 0),
+                (to.isTerminal() ? 0 : priceMicros) - (from == null || from.isTerminal() ? 0 : priceMicros));
+    }
+
+    /** The account, locked as by {@link #lock}, with its usage: what a submit or a promotion decides on, in one statement. */
     public record Locked(Account account, Usage usage) {}
 
     public Optional<Locked> lockWithUsage(Tx tx, String id) throws SQLException {
@@ -51,9 +56,9 @@ public final class AccountStore {
 
     /** A new job of the account: its creation time (for the list's cursors) and its usage, in one statement. */
     public void countNewJob(Tx tx, String accountId, long createdAt, JobStatus status, long priceMicros) throws SQLException {
+        Usage d = change(null, status, priceMicros);
         tx.update("UPDATE accounts SET last_job_created_at = ?, active_jobs = active_jobs + ?, backlogged_jobs = backlogged_jobs + ?, "
-                + "reserved_micros = reserved_micros + ? WHERE id = ?", createdAt, status.isActive() ? 1 : 0,
-                status == JobStatus.BACKLOGGED ? 1 : 0, priceMicros, accountId);
+                + "reserved_micros = reserved_micros + ? WHERE id = ?", createdAt, d.active(), d.backlogged(), d.reservedMicros(), accountId);
     }
 
     public Optional<Account> find(Tx tx, String id) throws SQLException {
@@ -69,7 +74,7 @@ public final class AccountStore {
      * every job of the account against it, a cost that grows with the account's history.
      */
     public Optional<Account> lock(Tx tx, String id) throws SQLException {
-        return tx.one("UPDATE accounts SET name = name WHERE id = ? RETURNING " + COLUMNS, AccountStore::account, id);
+        return lockWithUsage(tx, id).map(Locked::account);
     }
 
     public Optional<Account> findByKeyHash(Tx tx, String keyHash) throws SQLException {

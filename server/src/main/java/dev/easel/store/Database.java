@@ -206,7 +206,7 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** SQLite: how many transactions wait for the writer now (for tests and metrics). */
+    /** SQLite: how many transactions wait for the writer now (a test waits on it to know a group has formed). */
     public int queuedWrites() {
         return writes.size();
     }
@@ -309,7 +309,7 @@ public final class Database implements AutoCloseable {
     private <T> T pooledTx(Work<T> work) {
         try (Connection c = pool.getConnection()) {
             try {
-                T result = work.run(new Tx(c, dialect, statements.get(c)));
+                T result = work.run(new Tx(c, dialect, null)); // PostgreSQL's driver caches prepared statements itself
                 c.commit();
                 return result;
             } catch (Throwable t) {

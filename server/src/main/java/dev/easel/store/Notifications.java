@@ -4,7 +4,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -27,7 +31,7 @@ public final class Notifications implements AutoCloseable {
     private final String jdbcUrl, user, password;
     private volatile boolean closed;
     private Thread listener;
-    private final java.util.concurrent.BlockingQueue<String> outbox = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final BlockingQueue<String> outbox = new LinkedBlockingQueue<>();
     private final Thread sender = Thread.ofPlatform().daemon().name("easel-notices").unstarted(this::sendLoop);
 
     public Notifications(Database db, String jdbcUrl, String user, String password) {
@@ -48,16 +52,14 @@ public final class Notifications implements AutoCloseable {
     }
 
     private void sendLoop() {
-        java.util.Set<String> batch = new java.util.LinkedHashSet<>();
+        Set<String> batch = new LinkedHashSet<>();
         while (!closed) {
             try {
                 batch.add(outbox.take());
             } catch (InterruptedException e) {
                 continue; // close() sets closed first
             }
-            List<String> more = new java.util.ArrayList<>();
-            outbox.drainTo(more, 1000);
-            batch.addAll(more);
+            outbox.drainTo(batch, 1000);
             try {
                 db.tx(tx -> {
                     for (String m : batch) tx.one("SELECT pg_notify('" + CHANNEL + "', ?)", r -> true, m);
