@@ -161,7 +161,12 @@ public final class Easel implements AutoCloseable {
         if (config.db().isPostgresql() && config.dbNotify()) { // several nodes on one database: each tells the others what it changed
             notifications = new Notifications(db, config.db().jdbcUrl(), config.db().user(), config.db().password());
             events.connect(notifications::send);
-            notifications.listen(events::receive);
+            Notifications n = notifications;
+            accounts.connect(message -> n.send(List.of(message)));
+            notifications.listen(message -> {
+                events.receive(message);
+                accounts.receive(message);
+            });
         }
         PublicUrls urls = switch (config.blobs().urls()) {
             case "easel" -> new PublicUrls.Served(() -> publicUrl);

@@ -128,7 +128,7 @@ public final class ScaleBench {
      */
     static long[] queuedToClaimed(TestServer api, int jobs) {
         String key = api.account("1000", 1, 1000);
-        String accountId = api.easel.accounts().authenticate(key).orElseThrow().id();
+        String accountId = api.easel.accounts().authenticate(key).orElseThrow();
         long[] waits = new long[jobs];
         for (int i = 0; i < jobs; i++) {
             String id = api.generate(key, BODY).json().get("job_id").asText();

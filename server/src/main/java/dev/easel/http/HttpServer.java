@@ -1,7 +1,6 @@
 package dev.easel.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.easel.accounts.Account;
 import dev.easel.accounts.AccountService;
 import dev.easel.assets.AssetService;
 import dev.easel.blobs.BlobStore;
@@ -95,7 +94,7 @@ public final class HttpServer {
         RouteTable t = new RouteTable();
         new JobRoutes(jobs, webhooks, parser, blobs, new JobJson(urls)).register(t);
         new LibraryRoutes(assets, styles, moodboards, new Views(urls)).register(t);
-        new AccountRoutes(jobs, webhooks).register(t);
+        new AccountRoutes(accounts, jobs, webhooks).register(t);
         new AdminRoutes(accounts, jobs).register(t);
         new OperationsRoutes(metrics, ready, engineStatus).register(t);
         return t;
@@ -145,7 +144,8 @@ public final class HttpServer {
         }).start();
     }
 
-    private Account authorize(Context ctx, Access needed) {
+    /** The caller's account id for an account route, null for the others; or an HTTP error. */
+    private String authorize(Context ctx, Access needed) {
         return switch (needed) {
             case PUBLIC -> null;
             case ADMIN -> {
@@ -153,10 +153,10 @@ public final class HttpServer {
                 yield null;
             }
             case ACCOUNT -> {
-                Account a = accounts.authenticate(bearer(ctx))
+                String accountId = accounts.authenticate(bearer(ctx))
                         .orElseThrow(() -> HttpError.unauthorized("invalid API key: it is unknown or was revoked"));
-                MDC.put("account_id", a.id());
-                yield a;
+                MDC.put("account_id", accountId);
+                yield accountId;
             }
         };
     }

@@ -2,7 +2,6 @@ package dev.easel.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.easel.accounts.Account;
 import dev.easel.blobs.BlobStore;
 import dev.easel.crypto.Tokens;
 import dev.easel.errors.DomainError;
@@ -57,16 +56,16 @@ final class JobRoutes {
     void register(RouteTable routes) {
         routes.post(GENERATE_PATH, Access.ACCOUNT, this::generate)
                 .get("/jobs", Access.ACCOUNT, this::list)
-                .get("/jobs/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, json.of(own(a, ctx.pathParam("id")))))
+                .get("/jobs/{id}", Access.ACCOUNT, (ctx, accountId) -> Responses.json(ctx, 200, json.of(own(accountId, ctx.pathParam("id")))))
                 .delete("/jobs/{id}", Access.ACCOUNT,
-                        (ctx, a) -> Responses.json(ctx, 200, json.of(jobs.cancelOrDelete(a.id(), ctx.pathParam("id")))))
+                        (ctx, accountId) -> Responses.json(ctx, 200, json.of(jobs.cancelOrDelete(accountId, ctx.pathParam("id")))))
                 .get("/jobs/{id}/events", Access.ACCOUNT, this::events)
                 .get("/jobs/{id}/webhook", Access.ACCOUNT, this::webhook)
                 .post("/jobs/{id}/webhook/redeliver", Access.ACCOUNT, this::redeliver)
                 .get("/images/{file}", Access.PUBLIC, this::image);
     }
 
-    private void generate(Context ctx, Account account) {
+    private void generate(Context ctx, String accountId) {
         String webhookUrl = ctx.header("X-Webhook-URL");
         if (webhookUrl != null && (webhookUrl.length() > MAX_WEBHOOK_URL || !HttpUrls.isHttpUrl(webhookUrl))) {
             throw new DomainError.Invalid("X-Webhook-URL must be an absolute http or https URL of at most "
@@ -79,8 +78,8 @@ final class JobRoutes {
                     + " printable ASCII characters without spaces (got " + Json.quote(idempotencyKey) + ")");
         }
         byte[] body = ctx.bodyAsBytes();
-        GenerateRequestParser.Parsed parsed = parser.parse(body, account.id());
-        JobService.Submitted submitted = jobs.submit(account.id(), parsed.request(), webhookUrl, idempotencyKey, Tokens.sha256Hex(body));
+        GenerateRequestParser.Parsed parsed = parser.parse(body, accountId);
+        JobService.Submitted submitted = jobs.submit(new JobService.Submission(accountId, parsed.request(), webhookUrl, idempotencyKey, Tokens.sha256Hex(body)));
         MDC.put("job_id", submitted.job().id());
         if (parsed.usedDeprecatedAlias()) {
             ctx.header("Deprecation", "true");
@@ -90,11 +89,11 @@ final class JobRoutes {
         Responses.json(ctx, 200, json.of(submitted.job()));
     }
 
-    private Job own(Account account, String id) {
-        return jobs.get(account.id(), id).orElseThrow(() -> new DomainError.NotFound("no job " + id));
+    private Job own(String accountId, String id) {
+        return jobs.get(accountId, id).orElseThrow(() -> new DomainError.NotFound("no job " + id));
     }
 
-    private void list(Context ctx, Account account) {
+    private void list(Context ctx, String accountId) {
         List<String> problems = new ArrayList<>();
         int limit = Params.limit(ctx, problems);
         Instant cursor = Params.jobCursor(ctx, problems);
@@ -112,7 +111,7 @@ final class JobRoutes {
         if (typesParam != null) types = Arrays.stream(typesParam.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
         if (!problems.isEmpty()) throw new DomainError.Invalid(problems);
 
-        List<Job> page = jobs.list(account.id(), cursor, status, types, limit + 1);
+        List<Job> page = jobs.list(accountId, cursor, status, types, limit + 1);
         boolean more = page.size() > limit;
         if (more) page = page.subList(0, limit);
         ObjectNode out = Json.MAPPER.createObjectNode();
@@ -122,13 +121,13 @@ final class JobRoutes {
         Responses.json(ctx, 200, out);
     }
 
-    private void webhook(Context ctx, Account account) {
-        Job job = withWebhook(account, ctx.pathParam("id"));
+    private void webhook(Context ctx, String accountId) {
+        Job job = withWebhook(accountId, ctx.pathParam("id"));
         Responses.json(ctx, 200, Views.webhook(job, webhooks.status(job.id()).orElse(null)));
     }
 
-    private void redeliver(Context ctx, Account account) {
-        Job job = withWebhook(account, ctx.pathParam("id"));
+    private void redeliver(Context ctx, String accountId) {
+        Job job = withWebhook(accountId, ctx.pathParam("id"));
         if (!job.status().isTerminal()) {
             throw new DomainError.Conflict("job " + job.id() + " has not ended yet (status " + job.status().wire
                     + "): its webhook is sent when it completes, fails or is cancelled");
@@ -136,8 +135,8 @@ final class JobRoutes {
         Responses.json(ctx, 202, Views.webhook(job, webhooks.redeliver(job, json.text(job))));
     }
 
-    private Job withWebhook(Account account, String id) {
-        Job job = own(account, id);
+    private Job withWebhook(String accountId, String id) {
+        Job job = own(accountId, id);
         if (job.webhookUrl() == null) {
             throw new DomainError.NotFound("job " + id + " has no webhook: it was submitted without an X-Webhook-URL header");
         }
@@ -148,17 +147,17 @@ final class JobRoutes {
      * Server-Sent Events: the job object once now and again at every change of status or progress;
      * the stream ends after a terminal state (or an {@code event: deleted} when the job is deleted).
      */
-    private void events(Context ctx, Account account) throws InterruptedException {
+    private void events(Context ctx, String accountId) throws InterruptedException {
         String id = ctx.pathParam("id");
-        own(account, id);
+        own(accountId, id);
         try {
-            stream(ctx, account, id);
+            stream(ctx, accountId, id);
         } catch (IOException e) {
             log.debug("event stream closed by the client: {}", e.toString()); // a normal way for a stream to end
         }
     }
 
-    private void stream(Context ctx, Account account, String id) throws IOException, InterruptedException {
+    private void stream(Context ctx, String accountId, String id) throws IOException, InterruptedException {
         HttpServletResponse res = ctx.res();
         res.setStatus(200);
         res.setContentType("text/event-stream");
@@ -171,7 +170,7 @@ final class JobRoutes {
         long lastWrite = System.nanoTime();
         while (true) {
             CompletableFuture<Void> next = jobs.events().nextChange(id);
-            Optional<Job> job = jobs.get(account.id(), id);
+            Optional<Job> job = jobs.get(accountId, id);
             if (job.isEmpty()) {
                 send(out, "event: deleted\ndata: {\"job_id\":\"" + id + "\"}\n\n");
                 return;
@@ -202,7 +201,7 @@ final class JobRoutes {
     }
 
     /** A result image or an asset, by its capability URL: no key needed, as with Krea's CDN links. */
-    private void image(Context ctx, Account none) {
+    private void image(Context ctx, String none) {
         var m = IMAGE_FILE.matcher(ctx.pathParam("file"));
         BlobStore.Blob blob = m.matches() ? blobs.read(m.group(1)).orElse(null) : null;
         if (blob == null) throw new DomainError.NotFound("no such image");

@@ -1,7 +1,6 @@
 package dev.easel.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.easel.accounts.Account;
 import dev.easel.assets.Asset;
 import dev.easel.assets.AssetService;
 import dev.easel.blobs.Upload;
@@ -36,48 +35,48 @@ final class LibraryRoutes {
 
     void register(RouteTable routes) {
         routes.post("/assets", Access.ACCOUNT, this::uploadAsset)
-                .get("/assets", Access.ACCOUNT, (ctx, a) -> page(ctx, (after, limit) -> assets.list(a.id(), after, limit), views::asset))
-                .get("/assets/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, views.asset(assets.get(a.id(), ctx.pathParam("id"))
+                .get("/assets", Access.ACCOUNT, (ctx, accountId) -> page(ctx, (after, limit) -> assets.list(accountId, after, limit), views::asset))
+                .get("/assets/{id}", Access.ACCOUNT, (ctx, accountId) -> Responses.json(ctx, 200, views.asset(assets.get(accountId, ctx.pathParam("id"))
                         .orElseThrow(() -> new DomainError.NotFound("no asset " + ctx.pathParam("id"))))))
-                .delete("/assets/{id}", Access.ACCOUNT, (ctx, a) -> {
-                    assets.delete(a.id(), ctx.pathParam("id"));
+                .delete("/assets/{id}", Access.ACCOUNT, (ctx, accountId) -> {
+                    assets.delete(accountId, ctx.pathParam("id"));
                     Responses.deleted(ctx, "asset " + ctx.pathParam("id") + " deleted");
                 })
                 .post("/styles", Access.ACCOUNT, this::createStyle)
-                .get("/styles", Access.ACCOUNT, (ctx, a) -> page(ctx, (after, limit) -> styles.list(a.id(), after, limit), Views::style))
-                .get("/styles/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, Views.style(styles.get(a.id(), ctx.pathParam("id"))
+                .get("/styles", Access.ACCOUNT, (ctx, accountId) -> page(ctx, (after, limit) -> styles.list(accountId, after, limit), Views::style))
+                .get("/styles/{id}", Access.ACCOUNT, (ctx, accountId) -> Responses.json(ctx, 200, Views.style(styles.get(accountId, ctx.pathParam("id"))
                         .orElseThrow(() -> new DomainError.NotFound("no style " + ctx.pathParam("id"))))))
-                .patch("/styles/{id}", Access.ACCOUNT, (ctx, a) -> {
+                .patch("/styles/{id}", Access.ACCOUNT, (ctx, accountId) -> {
                     Bodies.StylePatch p = Bodies.stylePatch(ctx.bodyAsBytes());
-                    Style style = styles.update(a.id(), ctx.pathParam("id"), p.title(), p.prompt(), p.isPublic());
+                    Style style = styles.update(accountId, ctx.pathParam("id"), p.title(), p.prompt(), p.isPublic());
                     Responses.json(ctx, 200, Views.style(style));
                 })
-                .delete("/styles/{id}", Access.ACCOUNT, (ctx, a) -> {
-                    styles.delete(a.id(), ctx.pathParam("id"));
+                .delete("/styles/{id}", Access.ACCOUNT, (ctx, accountId) -> {
+                    styles.delete(accountId, ctx.pathParam("id"));
                     Responses.deleted(ctx, "style " + ctx.pathParam("id") + " deleted");
                 })
-                .post("/moodboards", Access.ACCOUNT, (ctx, a) ->
-                        Responses.json(ctx, 200, Views.moodboard(moodboards.create(a.id(), Bodies.moodboard(ctx.bodyAsBytes())))))
+                .post("/moodboards", Access.ACCOUNT, (ctx, accountId) ->
+                        Responses.json(ctx, 200, Views.moodboard(moodboards.create(accountId, Bodies.moodboard(ctx.bodyAsBytes())))))
                 .get("/moodboards", Access.ACCOUNT,
-                        (ctx, a) -> page(ctx, (after, limit) -> moodboards.list(a.id(), after, limit), Views::moodboard))
-                .get("/moodboards/{id}", Access.ACCOUNT, (ctx, a) -> Responses.json(ctx, 200, Views.moodboard(moodboards.get(a.id(),
+                        (ctx, accountId) -> page(ctx, (after, limit) -> moodboards.list(accountId, after, limit), Views::moodboard))
+                .get("/moodboards/{id}", Access.ACCOUNT, (ctx, accountId) -> Responses.json(ctx, 200, Views.moodboard(moodboards.get(accountId,
                         ctx.pathParam("id")).orElseThrow(() -> new DomainError.NotFound("no moodboard " + ctx.pathParam("id"))))))
-                .delete("/moodboards/{id}", Access.ACCOUNT, (ctx, a) -> {
-                    moodboards.delete(a.id(), ctx.pathParam("id"));
+                .delete("/moodboards/{id}", Access.ACCOUNT, (ctx, accountId) -> {
+                    moodboards.delete(accountId, ctx.pathParam("id"));
                     Responses.deleted(ctx, "moodboard " + ctx.pathParam("id") + " deleted");
                 });
     }
 
-    private void uploadAsset(Context ctx, Account account) {
+    private void uploadAsset(Context ctx, String accountId) {
         UploadedFile file = uploadedFile(ctx, "file", "an image (PNG, JPEG or WebP)");
-        Asset asset = assets.upload(account.id(), new Upload(file.size(), file::content), ctx.formParam("description"));
+        Asset asset = assets.upload(accountId, new Upload(file.size(), file::content), ctx.formParam("description"));
         MDC.put("asset_id", asset.id());
         Responses.json(ctx, 200, views.asset(asset));
     }
 
-    private void createStyle(Context ctx, Account account) {
+    private void createStyle(Context ctx, String accountId) {
         UploadedFile file = uploadedFile(ctx, "file", "a LoRA in .safetensors format");
-        Style style = styles.create(account.id(), new Upload(file.size(), file::content), ctx.formParam("title"), ctx.formParam("prompt"));
+        Style style = styles.create(accountId, new Upload(file.size(), file::content), ctx.formParam("title"), ctx.formParam("prompt"));
         Responses.json(ctx, 200, Views.style(style));
     }
 

@@ -1,6 +1,5 @@
 package dev.easel.http;
 
-import dev.easel.accounts.Account;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,10 +17,10 @@ import java.util.regex.Pattern;
  * path allows (405 with {@code Allow}, CORS preflight) and HEAD for every GET.
  */
 public final class RouteTable {
-    /** A route's work, given the caller's account ({@code null} for public and admin routes). */
+    /** A route's work, given the id of the caller's account ({@code null} for public and admin routes). */
     @FunctionalInterface
     public interface Handler {
-        void handle(Context ctx, Account caller) throws Exception;
+        void handle(Context ctx, String accountId) throws Exception;
     }
 
     public record Route(String method, String path, Access access, Handler handler) {}

@@ -6,6 +6,7 @@ import dev.easel.billing.Money;
 import dev.easel.blobs.BlobStore;
 import dev.easel.errors.DomainError;
 import dev.easel.store.AccountStore;
+import dev.easel.store.Batcher;
 import dev.easel.store.Database.Tx;
 import dev.easel.store.Database;
 import dev.easel.store.JobStore;
@@ -16,8 +17,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -66,6 +70,7 @@ public final class JobService {
     private final JobJson json;
     private final Clock clock;
     private final Settings settings;
+    private final Batcher<Submission, Submitted> submissions = new Batcher<>(MAX_SUBMIT_BATCH, this::submitAll);
 
     /** @param json renders the job JSON that a webhook carries, exactly as GET /jobs/{id} does */
     public JobService(Database db, JobStore jobs, AccountStore accounts, WebhookService webhooks, BlobStore blobs,
@@ -91,60 +96,148 @@ public final class JobService {
 
     // ---------------------------------------------------------------- the API side
 
-    public Submitted submit(String accountId, GenerateRequest request, String webhookUrl, String idempotencyKey,
-                            String requestHash) {
+    /** A submission as the API received it; {@code idempotencyKey} and {@code webhookUrl} may be null. */
+    public record Submission(String accountId, GenerateRequest request, String webhookUrl, String idempotencyKey,
+                             String requestHash) {}
+
+    /**
+     * Submits a job: its account's money and limits are checked and the job is written in one durable
+     * transaction. Submissions that arrive together share that transaction (see {@link Batcher}):
+     * under load one COMMIT and one lock of an account's row serve many of them.
+     */
+    public Submitted submit(Submission submission) {
+        return submissions.call(submission);
+    }
+
+    /** Submissions waiting for a batch, and whether one is being written (a test waits on it). */
+    public Batcher.State submissionState() {
+        return submissions.state();
+    }
+
+    /** At most this many submissions share one transaction. */
+    private static final int MAX_SUBMIT_BATCH = 128;
+
+    private List<Batcher.Outcome<Submitted>> submitAll(List<Submission> batch) {
         Changes changes = new Changes();
-        Submitted submitted = db.tx(tx -> {
-            long now = clock.millis();
-            // first, so that two submissions of one account (limits, money, the key) run one after the other
-            AccountStore.Locked locked = accounts.lockWithUsage(tx, accountId).orElseThrow(() -> new DomainError.NotFound(
-                    "the account of this API key no longer exists"));
-            Account account = locked.account();
-            if (idempotencyKey != null) {
-                Optional<Job> earlier = jobs.findByIdempotencyKey(tx, accountId, idempotencyKey);
-                if (earlier.isPresent()) {
-                    Job e = earlier.get();
-                    if (e.createdAt().plus(settings.idempotencyWindow()).isAfter(Instant.ofEpochMilli(now))) {
-                        if (!e.requestHash().equals(requestHash)) {
-                            throw new DomainError.Conflict("Idempotency-Key " + idempotencyKey
-                                    + " was already used with a different request (job " + e.id() + "); use a new key");
-                        }
-                        return new Submitted(e, true);
-                    }
-                    jobs.forgetIdempotencyKey(tx, e.id());
+        boolean[] decided = {false};
+        List<Batcher.Outcome<Submitted>> outcomes;
+        try {
+            outcomes = db.tx(tx -> {
+                List<Batcher.Outcome<Submitted>> out = submitIn(tx, batch, changes);
+                decided[0] = true;
+                return out;
+            });
+        } catch (RuntimeException e) {
+            // failed before its COMMIT (the batch wrote nothing): each submission again alone, so that one
+            // that cannot be written fails alone; after it (a COMMIT's outcome may be unknown), each fails
+            if (decided[0] || batch.size() == 1) throw e;
+            log.warn("a batch of {} submissions failed; each is tried alone: {}", batch.size(), e.toString());
+            List<Batcher.Outcome<Submitted>> alone = new ArrayList<>();
+            for (Submission s : batch) {
+                try {
+                    alone.add(submitAll(List.of(s)).get(0));
+                } catch (RuntimeException failed) {
+                    alone.add(new Batcher.Outcome.Failed<>(failed));
                 }
             }
-            AccountStore.Usage usage = locked.usage();
-            long price = request.priceTier().micros;
-            long available = account.balanceMicros() - usage.reservedMicros();
-            if (available < price) {
-                throw new DomainError.PaymentRequired("insufficient credits: this request costs $"
-                        + Money.usd(price).toPlainString() + " and your available balance is $"
-                        + Money.usd(available).toPlainString() + " (balance $" + Money.usd(account.balanceMicros()).toPlainString()
-                        + " minus $" + Money.usd(usage.reservedMicros()).toPlainString() + " reserved by pending jobs)");
-            }
-            JobStatus status;
-            if (usage.active() < account.maxConcurrentJobs()) status = JobStatus.QUEUED;
-            else if (usage.backlogged() < account.maxBacklog()) status = JobStatus.BACKLOGGED;
-            else {
-                throw new DomainError.TooBusy("too many jobs: your account has " + usage.active()
-                        + " running and " + usage.backlogged() + " waiting (max_concurrent_jobs " + account.maxConcurrentJobs()
-                        + ", max_backlog " + account.maxBacklog() + "); retry when one of them finishes", 5);
-            }
-            // strictly after the account's previous job, so that "created before" cursors never skip one
-            long createdAt = Math.max(now, account.lastJobCreatedAt() + 1);
-            long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(GenerateRequest.MAX_SEED + 1);
-            Job job = new Job(UUID.randomUUID().toString(), accountId, Job.TYPE, status, request.withSeed(seed), price,
-                    webhookUrl, idempotencyKey, requestHash, Instant.ofEpochMilli(createdAt),
-                    status == JobStatus.QUEUED ? Instant.ofEpochMilli(createdAt) : null, null, 0, null, null, null,
-                    null, null, null, null, null, null, null, request.loraSet(), 0);
-            jobs.insert(tx, job);
-            accounts.countNewJob(tx, accountId, createdAt, status, price);
-            if (status == JobStatus.QUEUED) changes.queued = true;
-            return new Submitted(job, false);
-        });
+            return alone;
+        }
         changes.publish();
-        return submitted;
+        return outcomes;
+    }
+
+    /** An account's row as a batch of submissions has changed it so far (it is locked for the transaction). */
+    private static final class Tally {
+        final Account account;
+        AccountStore.Usage usage;
+        AccountStore.Usage added = AccountStore.Usage.NONE;
+        long lastCreatedAt;
+        final Map<String, Job> byKey = new HashMap<>(); // jobs of this batch by Idempotency-Key
+
+        Tally(AccountStore.Locked locked) {
+            this.account = locked.account();
+            this.usage = locked.usage();
+            this.lastCreatedAt = account.lastJobCreatedAt();
+        }
+    }
+
+    private List<Batcher.Outcome<Submitted>> submitIn(Tx tx, List<Submission> batch, Changes changes) throws SQLException {
+        long now = clock.millis();
+        // first the accounts' rows, in the order of their ids, so that the submissions of one account
+        // (limits, money, the key) run one after the other and two batches never wait for each other's locks
+        Map<String, Tally> tallies = new TreeMap<>();
+        for (Submission s : batch) tallies.put(s.accountId(), null);
+        for (String id : tallies.keySet()) tallies.put(id, accounts.lockWithUsage(tx, id).map(Tally::new).orElse(null));
+        List<Batcher.Outcome<Submitted>> outcomes = new ArrayList<>(batch.size());
+        List<Job> created = new ArrayList<>();
+        for (Submission s : batch) {
+            try {
+                Submitted submitted = submitOne(tx, s, tallies.get(s.accountId()), now);
+                if (!submitted.replayed()) created.add(submitted.job());
+                outcomes.add(new Batcher.Outcome.Done<>(submitted));
+            } catch (DomainError e) {
+                outcomes.add(new Batcher.Outcome.Failed<>(e));
+            }
+        }
+        jobs.insert(tx, created);
+        for (java.util.Map.Entry<String, Tally> e : tallies.entrySet()) {
+            Tally t = e.getValue();
+            if (t != null && !t.added.equals(AccountStore.Usage.NONE)) accounts.countNewJobs(tx, e.getKey(), t.lastCreatedAt, t.added);
+        }
+        for (Job j : created) if (j.status() == JobStatus.QUEUED) changes.queued = true;
+        return outcomes;
+    }
+
+    /** One submission's decision against its account's tally; a refusal is a {@link DomainError}. */
+    private Submitted submitOne(Tx tx, Submission s, Tally t, long now) throws SQLException {
+        if (t == null) throw new DomainError.NotFound("the account of this API key no longer exists");
+        Account account = t.account;
+        String key = s.idempotencyKey();
+        if (key != null) {
+            Job earlier = t.byKey.get(key);
+            if (earlier == null) earlier = jobs.findByIdempotencyKey(tx, s.accountId(), key).orElse(null);
+            if (earlier != null) {
+                if (earlier.createdAt().plus(settings.idempotencyWindow()).isAfter(Instant.ofEpochMilli(now))) {
+                    if (!earlier.requestHash().equals(s.requestHash())) {
+                        throw new DomainError.Conflict("Idempotency-Key " + key
+                                + " was already used with a different request (job " + earlier.id() + "); use a new key");
+                    }
+                    return new Submitted(earlier, true);
+                }
+                jobs.forgetIdempotencyKey(tx, earlier.id());
+            }
+        }
+        AccountStore.Usage usage = t.usage;
+        long price = s.request().priceTier().micros;
+        long available = account.balanceMicros() - usage.reservedMicros();
+        if (available < price) {
+            throw new DomainError.PaymentRequired("insufficient credits: this request costs $"
+                    + Money.usd(price).toPlainString() + " and your available balance is $"
+                    + Money.usd(available).toPlainString() + " (balance $" + Money.usd(account.balanceMicros()).toPlainString()
+                    + " minus $" + Money.usd(usage.reservedMicros()).toPlainString() + " reserved by pending jobs)");
+        }
+        JobStatus status;
+        if (usage.active() < account.maxConcurrentJobs()) status = JobStatus.QUEUED;
+        else if (usage.backlogged() < account.maxBacklog()) status = JobStatus.BACKLOGGED;
+        else {
+            throw new DomainError.TooBusy("too many jobs: your account has " + usage.active()
+                    + " running and " + usage.backlogged() + " waiting (max_concurrent_jobs " + account.maxConcurrentJobs()
+                    + ", max_backlog " + account.maxBacklog() + "); retry when one of them finishes", 5);
+        }
+        // strictly after the account's previous job, so that "created before" cursors never skip one
+        long createdAt = Math.max(now, t.lastCreatedAt + 1);
+        GenerateRequest request = s.request();
+        long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(GenerateRequest.MAX_SEED + 1);
+        Job job = new Job(UUID.randomUUID().toString(), s.accountId(), Job.TYPE, status, request.withSeed(seed), price,
+                s.webhookUrl(), key, s.requestHash(), Instant.ofEpochMilli(createdAt),
+                status == JobStatus.QUEUED ? Instant.ofEpochMilli(createdAt) : null, null, 0, null, null, null,
+                null, null, null, null, null, null, null, request.loraSet(), 0);
+        AccountStore.Usage added = AccountStore.Usage.ofMove(null, status, price);
+        t.usage = t.usage.plus(added);
+        t.added = t.added.plus(added);
+        t.lastCreatedAt = createdAt;
+        if (key != null) t.byKey.put(key, job);
+        return new Submitted(job, false);
     }
 
     /** The job if it exists and belongs to the account. */

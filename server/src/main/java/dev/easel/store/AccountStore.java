@@ -19,7 +19,20 @@ public final class AccountStore {
     }
 
     /** How many jobs an account has in each class that its limits and its money care about. */
-    public record Usage(int active, int backlogged, long reservedMicros) {}
+    public record Usage(int active, int backlogged, long reservedMicros) {
+        public static final Usage NONE = new Usage(0, 0, 0);
+
+        /** How a job of price {@code priceMicros} moving from {@code from} (null: new) to {@code to} changes its account's usage. */
+        public static Usage ofMove(JobStatus from, JobStatus to, long priceMicros) {
+            return new Usage((to.isActive() ? 1 : 0) - (from != null && from.isActive() ? 1 : 0),
+                    (to == JobStatus.BACKLOGGED ? 1 : 0) - (from == JobStatus.BACKLOGGED ? 1 : 0),
+                    (to.isTerminal() ? 0 : priceMicros) - (from == null || from.isTerminal() ? 0 : priceMicros));
+        }
+
+        public Usage plus(Usage d) {
+            return new Usage(active + d.active, backlogged + d.backlogged, reservedMicros + d.reservedMicros);
+        }
+    }
 
     /** The account's usage: counters kept by {@link #countMove}, so reading it costs one row however long the queue. */
     public Usage usage(Tx tx, String accountId) throws SQLException {
@@ -33,17 +46,10 @@ public final class AccountStore {
      * account's row lock (taken here by the UPDATE when the caller has not taken it already).
      */
     public void countMove(Tx tx, String accountId, JobStatus from, JobStatus to, long priceMicros) throws SQLException {
-        Usage d = change(from, to, priceMicros);
-        if (d.equals(new Usage(0, 0, 0))) return;
+        Usage d = Usage.ofMove(from, to, priceMicros);
+        if (d.equals(Usage.NONE)) return;
         tx.update("UPDATE accounts SET active_jobs = active_jobs + ?, backlogged_jobs = backlogged_jobs + ?, "
                 + "reserved_micros = reserved_micros + ? WHERE id = ?", d.active(), d.backlogged(), d.reservedMicros(), accountId);
-    }
-
-    /** How a job of price {@code priceMicros} moving from {@code from} (null: new) to {@code to} changes its account's usage. */
-    private static Usage change(JobStatus from, JobStatus to, long priceMicros) {
-        return new Usage((to.isActive() ? 1 : 0) - (from != null && from.isActive() ? 1 : 0),
-                (to == JobStatus.BACKLOGGED ? 1 : 0) - (from == JobStatus.BACKLOGGED ? 1 : 0),
-                (to.isTerminal() ? 0 : priceMicros) - (from == null || from.isTerminal() ? 0 : priceMicros));
     }
 
     /** The account, locked as by {@link #lock}, with its usage: what a submit or a promotion decides on, in one statement. */
@@ -54,11 +60,14 @@ public final class AccountStore {
                 r -> new Locked(account(r), new Usage(r.getInt(7), r.getInt(8), r.getLong(9))), id);
     }
 
-    /** A new job of the account: its creation time (for the list's cursors) and its usage, in one statement. */
-    public void countNewJob(Tx tx, String accountId, long createdAt, JobStatus status, long priceMicros) throws SQLException {
-        Usage d = change(null, status, priceMicros);
+    /**
+     * New jobs of the account (their usage summed in {@code added}, see {@link Usage#ofMove}): the
+     * creation time of the newest (for the list's cursors) and the usage, in one statement.
+     */
+    public void countNewJobs(Tx tx, String accountId, long lastCreatedAt, Usage added) throws SQLException {
         tx.update("UPDATE accounts SET last_job_created_at = ?, active_jobs = active_jobs + ?, backlogged_jobs = backlogged_jobs + ?, "
-                + "reserved_micros = reserved_micros + ? WHERE id = ?", createdAt, d.active(), d.backlogged(), d.reservedMicros(), accountId);
+                + "reserved_micros = reserved_micros + ? WHERE id = ?", lastCreatedAt, added.active(), added.backlogged(),
+                added.reservedMicros(), accountId);
     }
 
     public Optional<Account> find(Tx tx, String id) throws SQLException {

@@ -6,7 +6,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -224,15 +223,16 @@ public final class Database implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new StoreException("interrupted while waiting for a reader", e);
         }
-        try (Statement s = c.createStatement()) {
-            s.execute("BEGIN");
+        Tx tx = new Tx(c, dialect, statements.get(c));
+        try {
+            tx.update("BEGIN");
             try {
-                T result = work.run(new Tx(c, dialect, statements.get(c)));
-                s.execute("COMMIT");
+                T result = work.run(tx);
+                tx.update("COMMIT");
                 return result;
             } catch (Throwable t) {
                 try {
-                    s.execute("ROLLBACK");
+                    tx.update("ROLLBACK");
                 } catch (SQLException rollback) {
                     t.addSuppressed(rollback);
                 }
@@ -264,13 +264,14 @@ public final class Database implements AutoCloseable {
 
     private void commitGroup(List<Pending<?>> group) {
         List<Object> results = new ArrayList<>(group.size());
-        try (Statement s = connection.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
-            for (Pending<?> p : group) results.add(runInSavepoint(s, p));
+        Tx tx = new Tx(connection, dialect, statements.get(connection)); // the statements below too: prepared once
+        try {
+            tx.update("BEGIN IMMEDIATE");
+            for (Pending<?> p : group) results.add(runInSavepoint(tx, p));
             try {
-                s.execute("COMMIT");
+                tx.update("COMMIT");
             } catch (SQLException e) {
-                s.execute("ROLLBACK");
+                tx.update("ROLLBACK");
                 throw e;
             }
         } catch (SQLException | RuntimeException e) {
@@ -284,16 +285,16 @@ public final class Database implements AutoCloseable {
     /** A failed transaction's outcome in the group: its savepoint rolled back, its error kept for its caller. */
     private record Failed(Throwable error) {}
 
-    private Object runInSavepoint(Statement s, Pending<?> p) throws SQLException {
-        s.execute("SAVEPOINT tx");
+    private Object runInSavepoint(Tx tx, Pending<?> p) throws SQLException {
+        tx.update("SAVEPOINT tx");
         if (p.mdc != null) MDC.setContextMap(p.mdc);
         try {
-            Object result = p.work.run(new Tx(connection, dialect, statements.get(connection)));
-            s.execute("RELEASE tx");
+            Object result = p.work.run(tx);
+            tx.update("RELEASE tx");
             return result;
         } catch (Throwable t) {
-            s.execute("ROLLBACK TO tx");
-            s.execute("RELEASE tx");
+            tx.update("ROLLBACK TO tx");
+            tx.update("RELEASE tx");
             return new Failed(t instanceof SQLException e ? new StoreException(e.getMessage(), e) : t);
         } finally {
             MDC.clear();
@@ -396,6 +397,21 @@ public final class Database implements AutoCloseable {
             }
         }
 
+        /** One statement run once for each row of arguments, sent together (one round trip on PostgreSQL). */
+        public void batch(String sql, List<Object[]> rows) throws SQLException {
+            if (rows.isEmpty()) return;
+            PreparedStatement ps = prepare(sql);
+            try {
+                for (Object[] args : rows) {
+                    bind(ps, args);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            } finally {
+                release(sql, ps);
+            }
+        }
+
         public <T> List<T> list(String sql, Row<T> row, Object... args) throws SQLException {
             PreparedStatement ps = prepare(sql, args);
             try (ResultSet rs = ps.executeQuery()) {
@@ -417,11 +433,14 @@ public final class Database implements AutoCloseable {
             if (ps == null) {
                 ps = c.prepareStatement(sql);
                 if (cache != null && cache.size() < MAX_CACHED) cache.put(sql, ps);
-            } else {
-                ps.clearParameters();
             }
-            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
+            bind(ps, args);
             return ps;
+        }
+
+        private static void bind(PreparedStatement ps, Object[] args) throws SQLException {
+            ps.clearParameters();
+            for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
         }
 
         private void release(String sql, PreparedStatement ps) throws SQLException {

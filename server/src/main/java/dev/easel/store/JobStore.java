@@ -31,14 +31,18 @@ public final class JobStore {
             + "lease_expires_at, started_at, progress_step, progress_steps, preview_key, result_key, result_json, "
             + "error_code, error_message, lora_set, free_attempts";
 
-    public void insert(Tx tx, Job j) throws SQLException {
-        if (!JobStatus.INITIAL.contains(j.status())) throw new IllegalArgumentException("a job starts backlogged or queued, not " + j.status().wire);
-        tx.update("INSERT INTO jobs (" + COLUMNS + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                j.id(), j.accountId(), j.type(), j.status().wire, toJson(j.request()), j.priceMicros(), j.webhookUrl(),
-                j.idempotencyKey(), j.requestHash(), Rows.ms(j.createdAt()), Rows.ms(j.queuedAt()), Rows.ms(j.completedAt()),
-                j.attempt(), j.leaseOwner(), Rows.ms(j.leaseExpiresAt()), Rows.ms(j.startedAt()), j.progressStep(),
-                j.progressSteps(), j.previewKey(), j.resultKey(), j.result() == null ? null : toJson(j.result()),
-                j.errorCode() == null ? null : j.errorCode().wire, j.errorMessage(), j.loraSet(), j.freeAttempts(), Rows.ms(j.createdAt()));
+    /** New jobs, in one batch. */
+    public void insert(Tx tx, List<Job> jobs) throws SQLException {
+        List<Object[]> rows = new ArrayList<>(jobs.size());
+        for (Job j : jobs) {
+            if (!JobStatus.INITIAL.contains(j.status())) throw new IllegalArgumentException("a job starts backlogged or queued, not " + j.status().wire);
+            rows.add(new Object[] {j.id(), j.accountId(), j.type(), j.status().wire, toJson(j.request()), j.priceMicros(), j.webhookUrl(),
+                    j.idempotencyKey(), j.requestHash(), Rows.ms(j.createdAt()), Rows.ms(j.queuedAt()), Rows.ms(j.completedAt()),
+                    j.attempt(), j.leaseOwner(), Rows.ms(j.leaseExpiresAt()), Rows.ms(j.startedAt()), j.progressStep(),
+                    j.progressSteps(), j.previewKey(), j.resultKey(), j.result() == null ? null : toJson(j.result()),
+                    j.errorCode() == null ? null : j.errorCode().wire, j.errorMessage(), j.loraSet(), j.freeAttempts(), Rows.ms(j.createdAt())});
+        }
+        tx.batch("INSERT INTO jobs (" + COLUMNS + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows);
     }
 
     public Optional<Job> find(Tx tx, String id) throws SQLException {

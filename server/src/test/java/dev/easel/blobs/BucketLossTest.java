@@ -38,7 +38,7 @@ class BucketLossTest {
              TestServer server = TestServer.start(1, 0, Clock.systemUTC(), "--blobs", "s3://" + bucket + "/x",
                      "--s3-endpoint", "http://127.0.0.1:" + proxy.port(), "--s3-path-style")) {
             String key = server.account("10", 2, 10);
-            String accountId = server.easel.accounts().authenticate(key).orElseThrow().id();
+            String accountId = server.easel.accounts().authenticate(key).orElseThrow();
             HttpClient http = HttpClient.newHttpClient();
             String first = server.generate(key, TestServer.SIMPLE_BODY).json().get("job_id").asText();
             JsonNode done = server.awaitStatus(key, first, "completed");

@@ -10,6 +10,7 @@ import dev.easel.errors.DomainError;
 import dev.easel.jobs.AspectRatio;
 import dev.easel.jobs.Creativity;
 import dev.easel.jobs.GenerateRequest;
+import dev.easel.jobs.JobService;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -131,10 +132,10 @@ class AccountsAndBillingTest {
         GenerateRequest withMoodboard = new GenerateRequest("a", 1L, List.of(), List.of(), AspectRatio.SQUARE, "1K",
                 Creativity.LOW, 0, 0, List.of(new GenerateRequest.MoodboardRef("0b7a4b8e-2f0c-4c1e-9a51-9f2d1c3e4a5b", 0.23)));
         AccountService.Created exact = server.easel.accounts().create("m", 40_000, 5, 5);
-        assertThat(server.easel.jobs().submit(exact.account().id(), withMoodboard, null, null, "h").job().priceMicros()).isEqualTo(40_000);
+        assertThat(server.easel.jobs().submit(new JobService.Submission(exact.account().id(), withMoodboard, null, null, "h")).job().priceMicros()).isEqualTo(40_000);
         AccountService.Created short1 = server.easel.accounts().create("m", 39_999, 5, 5);
         try {
-            server.easel.jobs().submit(short1.account().id(), withMoodboard, null, null, "h");
+            server.easel.jobs().submit(new JobService.Submission(short1.account().id(), withMoodboard, null, null, "h"));
             throw new AssertionError("expected 402");
         } catch (DomainError e) {
             assertThat(e).isInstanceOf(DomainError.PaymentRequired.class);

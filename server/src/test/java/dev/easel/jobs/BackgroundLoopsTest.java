@@ -33,7 +33,7 @@ class BackgroundLoopsTest {
             String id = server.generate(key, TestServer.SIMPLE_BODY).json().get("job_id").asText();
             JsonNode done = server.awaitJob(key, id, j -> j.get("status").asText().matches("completed|failed"));
             assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("completed");
-            assertThat(server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow().id(), id).orElseThrow().attempt())
+            assertThat(server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow(), id).orElseThrow().attempt())
                     .as("rendered on the first attempt, never taken back").isEqualTo(1);
         }
     }

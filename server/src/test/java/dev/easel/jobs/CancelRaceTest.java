@@ -34,7 +34,7 @@ class CancelRaceTest {
             int completed = 0, cancelled = 0;
             for (int round = 0; round < ROUNDS; round++) {
                 int i = round;
-                Job submitted = jobs.submit(accountId, request, null, null, "h" + i).job();
+                Job submitted = jobs.submit(new JobService.Submission(accountId, request, null, null, "h" + i)).job();
                 Job claimed = jobs.claim("racer/0").orElseThrow();
                 assertThat(claimed.id()).isEqualTo(submitted.id());
                 assertThat(jobs.progress(claimed, JobStatus.PROCESSING, null, null, null)).isTrue();

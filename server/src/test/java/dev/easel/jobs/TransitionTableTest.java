@@ -119,7 +119,7 @@ class TransitionTableTest {
         for (JobStatus s : JobStatus.values()) {
             if (JobStatus.INITIAL.contains(s)) continue;
             assertThatThrownBy(() -> db.tx(tx -> {
-                jobs.insert(tx, job(UUID.randomUUID().toString(), s));
+                jobs.insert(tx, List.of(job(UUID.randomUUID().toString(), s)));
                 return null;
             })).isInstanceOf(IllegalArgumentException.class);
         }
@@ -164,7 +164,7 @@ class TransitionTableTest {
     private static String jobIn(JobStatus status) {
         String id = UUID.randomUUID().toString();
         db.tx(tx -> {
-            jobs.insert(tx, job(id, JobStatus.QUEUED));
+            jobs.insert(tx, List.of(job(id, JobStatus.QUEUED)));
             tx.update("UPDATE jobs SET status = ?, attempt = 1, lease_owner = 'w/0', lease_expires_at = 10, started_at = 0 WHERE id = ?",
                     status.wire, id);
             return null;

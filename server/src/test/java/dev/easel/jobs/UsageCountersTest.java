@@ -36,7 +36,7 @@ class UsageCountersTest {
                 switch (random.nextInt(7)) {
                     case 0, 1 -> {
                         try {
-                            jobs.submit(account, REQUEST, null, null, "h" + step);
+                            jobs.submit(new JobService.Submission(account, REQUEST, null, null, "h" + step));
                         } catch (DomainError.TooBusy | DomainError.PaymentRequired full) {
                             rejected++;
                         }

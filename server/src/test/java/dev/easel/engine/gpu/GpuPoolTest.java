@@ -210,8 +210,8 @@ class GpuPoolTest {
         JsonNode done1 = server.awaitStatus(key, first, "completed");
         server.awaitStatus(key, second, "completed");
         assertThat(done1.get("status").asText()).isEqualTo("completed");
-        Job job = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow().id(), first).orElseThrow();
-        Job other = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow().id(), second).orElseThrow();
+        Job job = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow(), first).orElseThrow();
+        Job other = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow(), second).orElseThrow();
         assertThat(job.countedAttempts() + other.countedAttempts()).as("the server's failure cost no attempt").isEqualTo(2);
         assertThat(job.freeAttempts() + other.freeAttempts()).isEqualTo(1);
         JsonNode ready = server.send("GET", "/readyz", null, Map.of()).json();
@@ -233,7 +233,7 @@ class GpuPoolTest {
         JsonNode s = server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0");
         assertThat(s.get("state").asText()).isEqualTo("up");
         assertThat(s.get("failures").asLong()).isEqualTo(1);
-        Job job = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow().id(), id).orElseThrow();
+        Job job = server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow(), id).orElseThrow();
         assertThat(job.attempt()).isEqualTo(2);
         assertThat(job.countedAttempts()).isEqualTo(1);
     }
