@@ -38,6 +38,9 @@ public final class LoadBench {
     private static final int[] CLIENTS = {1, 50, 200};
     private static final String ADMIN = "easel_admin_bench_" + Long.toHexString(System.nanoTime());
 
+    /** The launcher's default JVM settings, as the report names them. */
+    private static final String DEFAULT_JAVA_OPTS = defaultJavaOpts();
+
     record Result(String scenario, int clients, double rps, double p50ms, double p99ms, double p999ms, long errors) {}
 
     public static void main(String[] args) throws Exception {
@@ -73,15 +76,18 @@ public final class LoadBench {
                     easel.stop();
                 }
             }
-            List<Result> small = flatness(root, work, 1_000, 200, seconds), large = flatness(root, work, 100_000, 20_000, seconds);
-            results.addAll(small);
-            results.addAll(large);
-            for (int i = 0; i < small.size(); i++) {
-                notes.put("Flatness, " + small.get(i).scenario().replace(", 1,000 jobs", "") + " at 50 clients",
-                        String.format(Locale.ROOT, "%.0f req/s with 100,000 jobs (20,000 pending in the account) vs %.0f with 1,000: %.2f",
-                                large.get(i).rps(), small.get(i).rps(), large.get(i).rps() / small.get(i).rps()));
+            for (String db : List.of("sqlite", "postgresql")) {
+                List<Result> small = flatness(root, work, db, 1_000, 200, seconds), large = flatness(root, work, db, 100_000, 20_000, seconds);
+                results.addAll(small);
+                results.addAll(large);
+                for (int i = 0; i < small.size(); i++) {
+                    notes.put("Flatness, " + small.get(i).scenario().replace(", 1,000 jobs", "") + " at 50 clients",
+                            String.format(Locale.ROOT, "%.0f req/s with 100,000 jobs (20,000 pending in the account) vs %.0f with 1,000: %.2f",
+                                    large.get(i).rps(), small.get(i).rps(), large.get(i).rps() / small.get(i).rps()));
+                }
             }
             notes.put("Submit to scheduled with an idle worker, SQLite (200 jobs one at a time, in-process, the sketch engine)", submitToScheduled(200));
+            memory(root, work, notes);
         } finally {
             TestServer.deleteTree(work);
         }
@@ -92,16 +98,28 @@ public final class LoadBench {
     }
 
     /**
-     * The flatness check on SQLite: a data dir with {@code total} jobs in the table, {@code pending} of
-     * them pending (half queued, half backlogged) in the account the load runs as, the rest completed;
-     * seeded by copying one real job's row with SQL, its counters set to match. Then POST, GET one job
-     * and GET list at 50 clients.
+     * The flatness check: a data dir (and, on PostgreSQL, a database) with {@code total} jobs in the
+     * table, {@code pending} of them pending (half queued, half backlogged) in the account the load runs
+     * as, the rest completed; seeded by copying one real job's row with SQL (the same statements on both
+     * databases), its counters set to match. Then POST, GET one job and GET list at 50 clients.
      */
-    private static List<Result> flatness(Path root, Path work, int total, int pending, int seconds) throws Exception {
-        Path dir = work.resolve("flat-" + total);
+    private static List<Result> flatness(Path root, Path work, String db, int total, int pending, int seconds) throws Exception {
+        Path dir = work.resolve("flat-" + db + "-" + total);
         Files.createDirectories(dir);
+        List<String> dbFlags = new ArrayList<>();
+        String jdbc = "jdbc:sqlite:" + dir.resolve("easel.db"), user = null, password = null;
+        if (db.equals("postgresql")) {
+            String url = TestPostgres.get().databaseFor(dir);
+            dbFlags.addAll(List.of("--db", url));
+            dev.easel.Config.Db c = dev.easel.Config.postgresql(url);
+            jdbc = c.jdbcUrl();
+            user = c.user();
+            password = c.password();
+        }
         String key, template;
-        Easel seeding = Easel.start(root, List.of("--data-dir", dir.toString(), "--workers", "1"));
+        List<String> seedingFlags = new ArrayList<>(List.of("--data-dir", dir.toString(), "--workers", "1"));
+        seedingFlags.addAll(dbFlags);
+        Easel seeding = Easel.start(root, seedingFlags);
         try {
             key = seeding.account();
             template = seeding.submit(key);
@@ -110,7 +128,7 @@ public final class LoadBench {
             seeding.stop();
         }
         String cols = "account_id, type, request_json, price_micros, webhook_url, attempt, lora_set, free_attempts";
-        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("easel.db"))) {
+        try (var c = java.sql.DriverManager.getConnection(jdbc, user, password)) {
             c.setAutoCommit(false);
             try (var st = c.createStatement()) {
                 int queued = pending / 2, backlogged = pending - queued, completed = total - pending - 1;
@@ -129,17 +147,65 @@ public final class LoadBench {
                         + "backlogged_jobs = (SELECT count(*) FROM jobs j WHERE j.account_id = accounts.id AND j.status = 'backlogged'), "
                         + "reserved_micros = (SELECT coalesce(sum(price_micros), 0) FROM jobs j WHERE j.account_id = accounts.id "
                         + "AND j.status IN ('queued', 'backlogged'))");
+                if (db.equals("postgresql")) st.execute("ANALYZE jobs"); // as autovacuum would soon after such a load
             }
             c.commit();
         }
-        Easel easel = Easel.start(root, List.of("--data-dir", dir.toString(), "--workers", "0"));
+        List<String> flags = new ArrayList<>(List.of("--data-dir", dir.toString(), "--workers", "0"));
+        flags.addAll(dbFlags);
+        Easel easel = Easel.start(root, flags);
         try {
-            String label = String.format(Locale.ROOT, "%,d jobs", total);
-            return List.of(wrk(work, "POST sqlite, " + label, "POST", easel.base + TestServer.GENERATE, key, BODY, 50, seconds),
-                    wrk(work, "GET job sqlite, " + label, "GET", easel.base + "/jobs/" + template, key, null, 50, seconds),
-                    wrk(work, "GET list sqlite, " + label, "GET", easel.base + "/jobs?limit=20", key, null, 50, seconds));
+            String label = String.format(Locale.ROOT, "%s, %,d jobs", db, total);
+            return List.of(wrk(work, "POST " + label, "POST", easel.base + TestServer.GENERATE, key, BODY, 50, seconds),
+                    wrk(work, "GET job " + label, "GET", easel.base + "/jobs/" + template, key, null, 50, seconds),
+                    wrk(work, "GET list " + label, "GET", easel.base + "/jobs?limit=20", key, null, 50, seconds));
         } finally {
             easel.stop();
+        }
+    }
+
+    /**
+     * Memory with the launcher's default JVM settings: easel on SQLite with its two default workers
+     * (the sketch engine), RSS idle, then after 20,000 and after 100,000 jobs went through it, each
+     * submitted, read and cancelled by one of 8 clients (the workers render what they claim before
+     * its cancel; most jobs are cancelled while queued).
+     */
+    private static void memory(Path root, Path work, Map<String, String> notes) throws Exception {
+        Path dir = work.resolve("memory");
+        Files.createDirectories(dir);
+        Easel easel = Easel.start(root, List.of("--data-dir", dir.toString()));
+        try {
+            notes.put("RSS idle, launcher defaults (" + DEFAULT_JAVA_OPTS + "), sqlite, 2 workers", easel.rssMb() + " MB");
+            String key = easel.account();
+            long started = System.nanoTime();
+            churn(easel, key, 20_000);
+            long at20k = easel.rssMb();
+            churn(easel, key, 80_000);
+            long at100k = easel.rssMb();
+            notes.put("RSS after 20,000 jobs submitted, read and cancelled (8 clients)", at20k + " MB");
+            notes.put("RSS after 100,000 jobs", String.format(Locale.ROOT, "%d MB (%.2f of the figure at 20,000; %.0f s for the 100,000)",
+                    at100k, (double) at100k / at20k, (System.nanoTime() - started) / 1e9));
+        } finally {
+            easel.stop();
+        }
+    }
+
+    /** {@code jobs} jobs, each submitted, read and cancelled, by 8 clients at once. */
+    private static void churn(Easel easel, String key, int jobs) throws Exception {
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(jobs);
+        try (var clients = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                running.add(clients.submit(() -> {
+                    while (left.getAndDecrement() > 0) {
+                        String id = easel.submit(key);
+                        easel.send("GET", "/jobs/" + id, key);
+                        easel.send("DELETE", "/jobs/" + id, key);
+                    }
+                    return null;
+                }));
+            }
+            for (var f : running) f.get();
         }
     }
 
@@ -220,8 +286,17 @@ public final class LoadBench {
         }
         s.append("\n");
         notes.forEach((k, v) -> s.append("- ").append(k).append(": ").append(v).append("\n"));
-        s.append("\nNot measured yet by this command: flatness on PostgreSQL, RSS after 100,000 jobs processed.\n");
+        s.append("\nNot measured by this command: flatness on PostgreSQL.\n");
         return s.toString();
+    }
+
+    private static String defaultJavaOpts() {
+        try {
+            return Files.readAllLines(Path.of("easel")).stream().filter(l -> l.startsWith("EASEL_DEFAULT_JAVA_OPTS="))
+                    .map(l -> l.substring(l.indexOf('=') + 1).replace("\"", "")).findFirst().orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     private static String cpu() throws IOException {
@@ -277,6 +352,13 @@ public final class LoadBench {
             return json(HTTP.send(HttpRequest.newBuilder(URI.create(base + TestServer.GENERATE)).header("Authorization", "Bearer " + key)
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(BODY)).build(),
                     HttpResponse.BodyHandlers.ofByteArray()).body()).get("job_id").asText();
+        }
+
+        /** A request without a body; its answer must be a 200. */
+        void send(String method, String path, String key) throws Exception {
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + key)
+                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() != 200) throw new IllegalStateException(method + " " + path + ": " + r.statusCode() + " " + new String(r.body()));
         }
 
         void awaitCompleted(String key, String job) throws Exception {

@@ -9,6 +9,7 @@ import dev.easel.jobs.Job;
 import dev.easel.jobs.JobJson;
 import dev.easel.jobs.JobService;
 import dev.easel.jobs.JobStatus;
+import dev.easel.jobs.JobView;
 import dev.easel.json.Json;
 import dev.easel.net.HttpUrls;
 import dev.easel.webhooks.WebhookService;
@@ -58,7 +59,7 @@ final class JobRoutes {
                 .get("/jobs", Access.ACCOUNT, this::list)
                 .get("/jobs/{id}", Access.ACCOUNT, (ctx, accountId) -> Responses.json(ctx, 200, json.of(own(accountId, ctx.pathParam("id")))))
                 .delete("/jobs/{id}", Access.ACCOUNT,
-                        (ctx, accountId) -> Responses.json(ctx, 200, json.of(jobs.cancelOrDelete(accountId, ctx.pathParam("id")))))
+                        (ctx, accountId) -> Responses.json(ctx, 200, json.of(jobs.cancelOrDelete(accountId, ctx.pathParam("id")).view())))
                 .get("/jobs/{id}/events", Access.ACCOUNT, this::events)
                 .get("/jobs/{id}/webhook", Access.ACCOUNT, this::webhook)
                 .post("/jobs/{id}/webhook/redeliver", Access.ACCOUNT, this::redeliver)
@@ -86,11 +87,11 @@ final class JobRoutes {
             ctx.header("Sunset", GenerateRequestParser.SUNSET_HEADER_VALUE);
         }
         if (submitted.replayed()) ctx.header("Idempotent-Replayed", "true");
-        Responses.json(ctx, 200, json.of(submitted.job()));
+        Responses.json(ctx, 200, json.of(submitted.job().view()));
     }
 
-    private Job own(String accountId, String id) {
-        return jobs.get(accountId, id).orElseThrow(() -> new DomainError.NotFound("no job " + id));
+    private JobView own(String accountId, String id) {
+        return jobs.view(accountId, id).orElseThrow(() -> new DomainError.NotFound("no job " + id));
     }
 
     private void list(Context ctx, String accountId) {
@@ -111,7 +112,7 @@ final class JobRoutes {
         if (typesParam != null) types = Arrays.stream(typesParam.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
         if (!problems.isEmpty()) throw new DomainError.Invalid(problems);
 
-        List<Job> page = jobs.list(accountId, cursor, status, types, limit + 1);
+        List<JobView> page = jobs.list(accountId, cursor, status, types, limit + 1);
         boolean more = page.size() > limit;
         if (more) page = page.subList(0, limit);
         ObjectNode out = Json.MAPPER.createObjectNode();
@@ -132,11 +133,11 @@ final class JobRoutes {
             throw new DomainError.Conflict("job " + job.id() + " has not ended yet (status " + job.status().wire
                     + "): its webhook is sent when it completes, fails or is cancelled");
         }
-        Responses.json(ctx, 202, Views.webhook(job, webhooks.redeliver(job, json.text(job))));
+        Responses.json(ctx, 202, Views.webhook(job, webhooks.redeliver(job, json.text(job.view()))));
     }
 
     private Job withWebhook(String accountId, String id) {
-        Job job = own(accountId, id);
+        Job job = jobs.get(accountId, id).orElseThrow(() -> new DomainError.NotFound("no job " + id));
         if (job.webhookUrl() == null) {
             throw new DomainError.NotFound("job " + id + " has no webhook: it was submitted without an X-Webhook-URL header");
         }
@@ -170,7 +171,7 @@ final class JobRoutes {
         long lastWrite = System.nanoTime();
         while (true) {
             CompletableFuture<Void> next = jobs.events().nextChange(id);
-            Optional<Job> job = jobs.get(accountId, id);
+            Optional<JobView> job = jobs.view(accountId, id);
             if (job.isEmpty()) {
                 send(out, "event: deleted\ndata: {\"job_id\":\"" + id + "\"}\n\n");
                 return;

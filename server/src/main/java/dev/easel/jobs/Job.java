@@ -40,6 +40,12 @@ public record Job(
         return attempt - freeAttempts;
     }
 
+    /** The job as clients see it. */
+    public JobView view() {
+        return new JobView(id, accountId, type, status, createdAt, completedAt, progressStep, progressSteps, previewKey, resultKey,
+                result, errorCode, errorMessage);
+    }
+
     /** What a completed job produced, beside its image: the seed used and the prompt after expansion. */
     public record Result(long seed, String prompt, int width, int height) {}
 }

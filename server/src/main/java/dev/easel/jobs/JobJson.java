@@ -17,7 +17,7 @@ public final class JobJson {
         this.urls = urls;
     }
 
-    public ObjectNode of(Job j) {
+    public ObjectNode of(JobView j) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("job_id", j.id());
         o.put("type", j.type());
@@ -53,7 +53,7 @@ public final class JobJson {
         return o;
     }
 
-    public String text(Job j) {
+    public String text(JobView j) {
         try {
             return Json.MAPPER.writeValueAsString(of(j));
         } catch (JsonProcessingException e) {

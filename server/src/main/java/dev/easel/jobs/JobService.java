@@ -245,8 +245,14 @@ public final class JobService {
         return db.read(tx -> jobs.find(tx, jobId)).filter(j -> j.accountId().equals(accountId));
     }
 
-    public List<Job> list(String accountId, Instant before, JobStatus status, Collection<String> types, int limit) {
-        return db.read(tx -> jobs.list(tx, accountId, before, status, types, limit));
+    /** The job as its account sees it, if it exists and belongs to the account. */
+    public Optional<JobView> view(String accountId, String jobId) {
+        return db.read(tx -> jobs.findView(tx, jobId)).filter(j -> j.accountId().equals(accountId));
+    }
+
+    /** The account's jobs as it sees them, newest first, created strictly before {@code before} (when given). */
+    public List<JobView> list(String accountId, Instant before, JobStatus status, Collection<String> types, int limit) {
+        return db.read(tx -> jobs.listViews(tx, accountId, before, status, types, limit));
     }
 
     public AccountStore.Usage usage(String accountId) {
@@ -459,7 +465,7 @@ public final class JobService {
         if (status != JobStatus.COMPLETED) changes.deleteBlobs(job.previewKey());
         if (job.webhookUrl() != null) {
             Job ended = jobs.find(tx, job.id()).orElseThrow();
-            webhooks.enqueue(tx, ended, json.text(ended));
+            webhooks.enqueue(tx, ended, json.text(ended.view()));
             changes.webhook = true;
         }
         changes.changed(job.id());

@@ -5,6 +5,7 @@ import dev.easel.jobs.GenerateRequest;
 import dev.easel.jobs.Job;
 import dev.easel.jobs.JobError;
 import dev.easel.jobs.JobStatus;
+import dev.easel.jobs.JobView;
 import dev.easel.json.Json;
 import dev.easel.store.Database.Tx;
 import java.sql.ResultSet;
@@ -59,10 +60,19 @@ public final class JobStore {
         tx.update("UPDATE jobs SET idempotency_key = NULL WHERE id = ?", jobId);
     }
 
-    /** Newest first, created strictly before {@code before} (when given). */
-    public List<Job> list(Tx tx, String accountId, Instant before, JobStatus status, Collection<String> types, int limit)
+    /** The columns of a {@link JobView}, in the order {@link #view} reads them. */
+    private static final String VIEW_COLUMNS = "id, account_id, type, status, created_at, completed_at, progress_step, progress_steps, "
+            + "preview_key, result_key, result_json, error_code, error_message";
+
+    /** The job as clients see it: without its request, which a view does not show. */
+    public Optional<JobView> findView(Tx tx, String id) throws SQLException {
+        return tx.one("SELECT " + VIEW_COLUMNS + " FROM jobs WHERE id = ?", JobStore::view, id);
+    }
+
+    /** An account's jobs as clients see them, newest first, created strictly before {@code before} (when given). */
+    public List<JobView> listViews(Tx tx, String accountId, Instant before, JobStatus status, Collection<String> types, int limit)
             throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM jobs WHERE account_id = ?");
+        StringBuilder sql = new StringBuilder("SELECT " + VIEW_COLUMNS + " FROM jobs WHERE account_id = ?");
         List<Object> args = new ArrayList<>(List.of(accountId));
         if (before != null) {
             sql.append(" AND created_at < ?");
@@ -78,7 +88,7 @@ public final class JobStore {
         }
         sql.append(" ORDER BY created_at DESC LIMIT ?");
         args.add(limit);
-        return tx.list(sql.toString(), JobStore::job, args.toArray());
+        return tx.list(sql.toString(), JobStore::view, args.toArray());
     }
 
     public Optional<Job> oldestBacklogged(Tx tx, String accountId) throws SQLException {
@@ -215,6 +225,14 @@ public final class JobStore {
 
     private static String inList(List<JobStatus> statuses) {
         return statuses.stream().map(s -> "'" + s.wire + "'").collect(Collectors.joining(", "));
+    }
+
+    private static JobView view(ResultSet r) throws SQLException {
+        String resultJson = r.getString(11);
+        return new JobView(r.getString(1), r.getString(2), r.getString(3),
+                JobStatus.fromWire(r.getString(4)).orElseThrow(() -> new SQLException("unknown status in row")),
+                Rows.instant(r, 5), Rows.instant(r, 6), Rows.integer(r, 7), Rows.integer(r, 8), r.getString(9), r.getString(10),
+                resultJson == null ? null : fromJson(resultJson, Job.Result.class), errorCode(r.getString(12)), r.getString(13));
     }
 
     private static Job job(ResultSet r) throws SQLException {

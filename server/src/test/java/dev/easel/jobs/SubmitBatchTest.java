@@ -137,12 +137,12 @@ class SubmitBatchTest {
         assertThat(failure(f.get(6))).isInstanceOf(DomainError.PaymentRequired.class);
         assertThat(failure(f.get(7))).isInstanceOf(DomainError.PaymentRequired.class);
 
-        List<Job> stored = server.easel.jobs().list(account, null, null, null, 100);
-        assertThat(stored).extracting(Job::id).containsExactly(f.get(5).get().job().id(), f.get(4).get().job().id(),
+        List<JobView> stored = server.easel.jobs().list(account, null, null, null, 100);
+        assertThat(stored).extracting(JobView::id).containsExactly(f.get(5).get().job().id(), f.get(4).get().job().id(),
                 second.job().id(), f.get(0).get().job().id());
         assertThat(stored).as("created strictly one after the other, in arrival order")
-                .isSortedAccordingTo(Comparator.comparing(Job::createdAt).reversed())
-                .extracting(Job::createdAt).doesNotHaveDuplicates();
+                .isSortedAccordingTo(Comparator.comparing(JobView::createdAt).reversed())
+                .extracting(JobView::createdAt).doesNotHaveDuplicates();
         assertThat(server.easel.jobs().usage(account)).isEqualTo(new AccountStore.Usage(2, 2, 4 * PRICE));
     }
 
@@ -165,7 +165,7 @@ class SubmitBatchTest {
         assertThat(failure(f.get(2))).isInstanceOf(StoreException.class).hasMessageContaining("a poisoned row");
         List<String> written = new ArrayList<>();
         for (int i : new int[] {0, 1, 3, 4}) written.add(f.get(i).get().job().id());
-        assertThat(server.easel.jobs().list(account, null, null, null, 100)).extracting(Job::id).containsExactlyInAnyOrderElementsOf(written);
+        assertThat(server.easel.jobs().list(account, null, null, null, 100)).extracting(JobView::id).containsExactlyInAnyOrderElementsOf(written);
         assertThat(server.easel.jobs().usage(account)).isEqualTo(new AccountStore.Usage(4, 0, 4 * PRICE));
         // the key of a written one was kept: the same request again is answered with its job
         assertThat(server.easel.jobs().submit(new JobService.Submission(account, REQUEST, null, "k", "h5")).job().id())

@@ -50,17 +50,17 @@ class UsageCountersTest {
                         if (!claimed.isEmpty()) jobs.fail(claimed.remove(random.nextInt(claimed.size())), JobError.ENGINE_ERROR, "boom");
                     }
                     case 5 -> {
-                        List<Job> pending = jobs.list(account, null, null, null, 100).stream().filter(j -> !j.status().isTerminal()).toList();
+                        List<JobView> pending = jobs.list(account, null, null, null, 100).stream().filter(j -> !j.status().isTerminal()).toList();
                         if (!pending.isEmpty()) jobs.cancelOrDelete(account, pending.get(random.nextInt(pending.size())).id());
                     }
                     default -> {
                         if (!claimed.isEmpty()) jobs.requeueAfterServerFailure(claimed.remove(random.nextInt(claimed.size())), "server died");
                     }
                 }
-                List<Job> all = jobs.list(account, null, null, null, 1000);
+                List<JobView> all = jobs.list(account, null, null, null, 1000);
                 long active = all.stream().filter(j -> j.status().isActive()).count();
                 long backlogged = all.stream().filter(j -> j.status() == JobStatus.BACKLOGGED).count();
-                long reserved = all.stream().filter(j -> !j.status().isTerminal()).mapToLong(Job::priceMicros).sum();
+                long reserved = all.stream().filter(j -> !j.status().isTerminal()).count() * REQUEST.priceTier().micros; // one price for all
                 AccountStore.Usage usage = jobs.usage(account);
                 assertThat(usage).as("seed %d, step %d", seed, step).isEqualTo(new AccountStore.Usage((int) active, (int) backlogged, reserved));
                 assertThat(active).as("the limit holds").isLessThanOrEqualTo(3);
