@@ -174,7 +174,7 @@ public final class HttpServer {
 
     private void begin(Context ctx) {
         String id = ctx.header("X-Request-Id");
-        if (id == null || !REQUEST_ID.matcher(id).matches()) id = UUID.randomUUID().toString();
+        if (id == null || !REQUEST_ID.matcher(id).matches()) id = requestId();
         MDC.put("request_id", id);
         ctx.header("X-Request-Id", id);
         ctx.attribute("started_nanos", System.nanoTime());
@@ -183,6 +183,16 @@ public final class HttpServer {
             ctx.header("Access-Control-Expose-Headers", EXPOSED_HEADERS);
         });
         if (!corsOrigins.isEmpty() && !corsOrigins.contains("*")) ctx.header("Vary", "Origin");
+    }
+
+    /**
+     * A new request id: a version 4 UUID from a fast generator, not the secure one, because an id only
+     * names a request in the logs and is no secret (and the secure generator is shared by all threads).
+     */
+    static String requestId() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        long high = (r.nextLong() & ~0xf000L) | 0x4000L, low = (r.nextLong() & ~(3L << 62)) | (1L << 63);
+        return new UUID(high, low).toString();
     }
 
     /** The origin to allow in the answer, when the request has one and it is configured. */
@@ -233,8 +243,10 @@ public final class HttpServer {
         // the path only (no query, body or headers: prompts and keys never reach the log), and no image
         // token: an image URL is a capability, as secret as a key
         String path = ctx.path().startsWith("/images/") ? "/images/<token>" : ctx.path();
-        access.info("http method={} path={} status={} ms={}", ctx.method().name(), path, ctx.statusCode(),
-                String.format("%.1f", nanos / 1e6));
+        if (access.isInfoEnabled()) {
+            access.info("http method={} path={} status={} ms={}", ctx.method().name(), path, ctx.statusCode(),
+                    String.format("%.1f", nanos / 1e6));
+        }
         MDC.clear();
     }
 

@@ -24,7 +24,10 @@ public enum JobError {
         this.wire = wire;
     }
 
+    private static final java.util.Map<String, JobError> BY_WIRE = Arrays.stream(values())
+            .collect(java.util.stream.Collectors.toUnmodifiableMap(v -> v.wire, v -> v));
+
     public static Optional<JobError> fromWire(String s) {
-        return Arrays.stream(values()).filter(v -> v.wire.equals(s)).findFirst();
+        return s == null ? Optional.empty() : Optional.ofNullable(BY_WIRE.get(s)); // read for every row: a lookup, not a scan
     }
 }

@@ -97,7 +97,10 @@ public enum JobStatus {
         return Arrays.stream(values()).filter(s -> s.canMoveTo(target)).toList();
     }
 
+    private static final java.util.Map<String, JobStatus> BY_WIRE = Arrays.stream(values())
+            .collect(java.util.stream.Collectors.toUnmodifiableMap(v -> v.wire, v -> v));
+
     public static Optional<JobStatus> fromWire(String s) {
-        return Arrays.stream(values()).filter(v -> v.wire.equals(s)).findFirst();
+        return s == null ? Optional.empty() : Optional.ofNullable(BY_WIRE.get(s)); // read for every row: a lookup, not a scan
     }
 }

@@ -52,9 +52,13 @@ public final class Metrics {
     }
 
     public void request(String method, String route, int status, long nanos) {
-        Timer.builder("http.server.requests").tag("method", method).tag("route", route)
-                .tag("status", Integer.toString(status)).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        // one timer per method, route template and status (a small, fixed set), looked up without building its id each time
+        requestTimers.computeIfAbsent(method + " " + route + " " + status, k -> Timer.builder("http.server.requests")
+                .tag("method", method).tag("route", route).tag("status", Integer.toString(status)).register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Timer> requestTimers = new java.util.concurrent.ConcurrentHashMap<>();
 
     public void rendered(long nanos) {
         render.record(nanos, TimeUnit.NANOSECONDS);

@@ -80,7 +80,14 @@ class OperationsTest {
 
     @Test
     void everyResponseCarriesARequestId() {
-        assertThat(server.send("GET", "/healthz", null, Map.of()).header("X-Request-Id")).isNotBlank();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 20; i++) {
+            java.util.UUID id = java.util.UUID.fromString(server.send("GET", "/healthz", null, Map.of()).header("X-Request-Id"));
+            assertThat(id.version()).as("a random (version 4) UUID").isEqualTo(4);
+            assertThat(id.variant()).isEqualTo(2);
+            ids.add(id.toString());
+        }
+        assertThat(ids).as("a new id each time").hasSize(20);
         assertThat(server.send("GET", "/healthz", null, Map.of("X-Request-Id", "abc-123")).header("X-Request-Id")).isEqualTo("abc-123");
     }
 }
