@@ -38,13 +38,16 @@ public final class LoadBench {
     private static final int[] CLIENTS = {1, 50, 200};
     private static final String ADMIN = "easel_admin_bench_" + Long.toHexString(System.nanoTime());
 
-    /** The launcher's default JVM settings, as the report names them. */
-    private static final String DEFAULT_JAVA_OPTS = defaultJavaOpts();
+    /** The parts of the run: the table at 1, 50 and 200 clients; the flatness check; submit to scheduled; memory. */
+    private static final List<String> PARTS = List.of("main", "flatness", "scheduled", "memory");
 
     record Result(String scenario, int clients, double rps, double p50ms, double p99ms, double p999ms, long errors) {}
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        // the parts to run (all by default); only a run of all of them writes bench/RESULTS.md
+        List<String> parts = args.length > 1 ? List.of(args).subList(1, args.length) : PARTS;
+        if (!PARTS.containsAll(parts)) throw new IllegalArgumentException("parts: " + PARTS + ", not " + parts);
         Path root = Path.of("").toAbsolutePath();
         // on the disk, not in /dev/shm: a commit's fsync must reach a device, as in production
         Files.createDirectories(root.resolve("bench/target"));
@@ -56,7 +59,7 @@ public final class LoadBench {
             int ceilingPort = ((ServerConnector) ceiling.getConnectors()[0]).getLocalPort();
             for (int c : CLIENTS) results.add(wrk(work, "ceiling", "GET", "http://127.0.0.1:" + ceilingPort + "/", null, null, c, seconds));
             ceiling.stop();
-            for (String db : List.of("sqlite", "postgresql")) {
+            for (String db : parts.contains("main") ? List.of("sqlite", "postgresql") : List.<String>of()) {
                 Path dir = work.resolve(db);
                 Files.createDirectories(dir);
                 List<String> flags = new ArrayList<>(List.of("--data-dir", dir.toString(), "--workers", "0"));
@@ -76,7 +79,7 @@ public final class LoadBench {
                     easel.stop();
                 }
             }
-            for (String db : List.of("sqlite", "postgresql")) {
+            for (String db : parts.contains("flatness") ? List.of("sqlite", "postgresql") : List.<String>of()) {
                 List<Result> small = flatness(root, work, db, 1_000, 200, seconds), large = flatness(root, work, db, 100_000, 20_000, seconds);
                 results.addAll(small);
                 results.addAll(large);
@@ -86,13 +89,16 @@ public final class LoadBench {
                                     large.get(i).rps(), small.get(i).rps(), large.get(i).rps() / small.get(i).rps()));
                 }
             }
-            notes.put("Submit to scheduled with an idle worker, SQLite (200 jobs one at a time, in-process, the sketch engine)", submitToScheduled(200));
-            memory(root, work, notes);
+            if (parts.contains("scheduled")) {
+                notes.put("Submit to scheduled with an idle worker, SQLite (200 jobs one at a time, in-process, the sketch engine)",
+                        submitToScheduled(200));
+            }
+            if (parts.contains("memory")) memory(root, work, notes);
         } finally {
             TestServer.deleteTree(work);
         }
         String report = report(results, notes, seconds);
-        Files.writeString(root.resolve("bench/RESULTS.md"), report);
+        if (parts.equals(PARTS)) Files.writeString(root.resolve("bench/RESULTS.md"), report);
         System.out.print(report);
         System.exit(0); // the test PostgreSQL's shutdown hook stops it
     }
@@ -156,6 +162,10 @@ public final class LoadBench {
         Easel easel = Easel.start(root, flags);
         try {
             String label = String.format(Locale.ROOT, "%s, %,d jobs", db, total);
+            // a JVM just started runs its first seconds interpreted: warm it as the table's runs are (by the runs at 1 client)
+            wrk(work, "warm-up", "POST", easel.base + TestServer.GENERATE, key, BODY, 50, seconds);
+            wrk(work, "warm-up", "GET", easel.base + "/jobs/" + template, key, null, 50, seconds);
+            wrk(work, "warm-up", "GET", easel.base + "/jobs?limit=20", key, null, 50, seconds);
             return List.of(wrk(work, "POST " + label, "POST", easel.base + TestServer.GENERATE, key, BODY, 50, seconds),
                     wrk(work, "GET job " + label, "GET", easel.base + "/jobs/" + template, key, null, 50, seconds),
                     wrk(work, "GET list " + label, "GET", easel.base + "/jobs?limit=20", key, null, 50, seconds));
@@ -175,7 +185,7 @@ public final class LoadBench {
         Files.createDirectories(dir);
         Easel easel = Easel.start(root, List.of("--data-dir", dir.toString()));
         try {
-            notes.put("RSS idle, launcher defaults (" + DEFAULT_JAVA_OPTS + "), sqlite, 2 workers", easel.rssMb() + " MB");
+            notes.put("RSS idle, launcher defaults (" + easel.jvmOptions() + "), sqlite, 2 workers", easel.rssMb() + " MB");
             String key = easel.account();
             long started = System.nanoTime();
             churn(easel, key, 20_000);
@@ -286,17 +296,7 @@ public final class LoadBench {
         }
         s.append("\n");
         notes.forEach((k, v) -> s.append("- ").append(k).append(": ").append(v).append("\n"));
-        s.append("\nNot measured by this command: flatness on PostgreSQL.\n");
         return s.toString();
-    }
-
-    private static String defaultJavaOpts() {
-        try {
-            return Files.readAllLines(Path.of("easel")).stream().filter(l -> l.startsWith("EASEL_DEFAULT_JAVA_OPTS="))
-                    .map(l -> l.substring(l.indexOf('=') + 1).replace("\"", "")).findFirst().orElse("unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 
     private static String cpu() throws IOException {
@@ -371,8 +371,23 @@ public final class LoadBench {
             throw new IllegalStateException("the template job did not complete");
         }
 
+        /** The JVM's process: the launcher's last descendant (it execs java). */
+        private long javaPid() {
+            return process.toHandle().descendants().reduce((a, b) -> b).map(ProcessHandle::pid).orElse(process.pid());
+        }
+
+        /** The options the launcher gave the JVM, as the process shows them (those before -jar, ours excepted). */
+        String jvmOptions() throws IOException {
+            String[] args = new String(Files.readAllBytes(Path.of("/proc/" + javaPid() + "/cmdline")), StandardCharsets.UTF_8).split("\0");
+            List<String> options = new ArrayList<>();
+            for (int i = 1; i < args.length && !args[i].equals("-jar"); i++) {
+                if (!args[i].startsWith("--enable-native-access")) options.add(args[i]);
+            }
+            return String.join(" ", options);
+        }
+
         long rssMb() throws IOException {
-            long pid = process.toHandle().descendants().reduce((a, b) -> b).map(ProcessHandle::pid).orElse(process.pid());
+            long pid = javaPid();
             for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D", "")) / 1024;
             }

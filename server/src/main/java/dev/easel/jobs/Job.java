@@ -42,7 +42,7 @@ public record Job(
 
     /** The job as clients see it. */
     public JobView view() {
-        return new JobView(id, accountId, type, status, createdAt, completedAt, progressStep, progressSteps, previewKey, resultKey,
+        return new JobView(id, type, status, createdAt, completedAt, progressStep, progressSteps, previewKey, resultKey,
                 result, errorCode, errorMessage);
     }
 

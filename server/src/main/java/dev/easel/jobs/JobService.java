@@ -247,7 +247,7 @@ public final class JobService {
 
     /** The job as its account sees it, if it exists and belongs to the account. */
     public Optional<JobView> view(String accountId, String jobId) {
-        return db.read(tx -> jobs.findView(tx, jobId)).filter(j -> j.accountId().equals(accountId));
+        return db.read(tx -> jobs.findView(tx, accountId, jobId));
     }
 
     /** The account's jobs as it sees them, newest first, created strictly before {@code before} (when given). */

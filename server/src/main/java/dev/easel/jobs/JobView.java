@@ -8,7 +8,6 @@ import java.time.Instant;
  */
 public record JobView(
         String id,
-        String accountId,
         String type,
         JobStatus status,
         Instant createdAt,

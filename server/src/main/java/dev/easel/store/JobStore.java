@@ -61,12 +61,12 @@ public final class JobStore {
     }
 
     /** The columns of a {@link JobView}, in the order {@link #view} reads them. */
-    private static final String VIEW_COLUMNS = "id, account_id, type, status, created_at, completed_at, progress_step, progress_steps, "
+    private static final String VIEW_COLUMNS = "id, type, status, created_at, completed_at, progress_step, progress_steps, "
             + "preview_key, result_key, result_json, error_code, error_message";
 
-    /** The job as clients see it: without its request, which a view does not show. */
-    public Optional<JobView> findView(Tx tx, String id) throws SQLException {
-        return tx.one("SELECT " + VIEW_COLUMNS + " FROM jobs WHERE id = ?", JobStore::view, id);
+    /** The job as its account sees it, if it is the account's: without its request, which a view does not show. */
+    public Optional<JobView> findView(Tx tx, String accountId, String id) throws SQLException {
+        return tx.one("SELECT " + VIEW_COLUMNS + " FROM jobs WHERE id = ? AND account_id = ?", JobStore::view, id, accountId);
     }
 
     /** An account's jobs as clients see them, newest first, created strictly before {@code before} (when given). */
@@ -228,11 +228,11 @@ public final class JobStore {
     }
 
     private static JobView view(ResultSet r) throws SQLException {
-        String resultJson = r.getString(11);
-        return new JobView(r.getString(1), r.getString(2), r.getString(3),
-                JobStatus.fromWire(r.getString(4)).orElseThrow(() -> new SQLException("unknown status in row")),
-                Rows.instant(r, 5), Rows.instant(r, 6), Rows.integer(r, 7), Rows.integer(r, 8), r.getString(9), r.getString(10),
-                resultJson == null ? null : fromJson(resultJson, Job.Result.class), errorCode(r.getString(12)), r.getString(13));
+        String resultJson = r.getString(10);
+        return new JobView(r.getString(1), r.getString(2),
+                JobStatus.fromWire(r.getString(3)).orElseThrow(() -> new SQLException("unknown status in row")),
+                Rows.instant(r, 4), Rows.instant(r, 5), Rows.integer(r, 6), Rows.integer(r, 7), r.getString(8), r.getString(9),
+                resultJson == null ? null : fromJson(resultJson, Job.Result.class), errorCode(r.getString(11)), r.getString(12));
     }
 
     private static Job job(ResultSet r) throws SQLException {
