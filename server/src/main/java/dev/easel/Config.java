@@ -1,6 +1,7 @@
 package dev.easel;
 
 import dev.easel.blobs.S3BlobStore;
+import dev.easel.engine.gpu.ComfyGraph;
 import dev.easel.engine.gpu.GpuPool;
 import dev.easel.engine.gpu.Recipe;
 import dev.easel.net.AddressRange;
@@ -21,7 +22,7 @@ import java.util.function.Function;
 public record Config(String host, int port, Path dataDir, int workers, long sketchStepMs, String publicUrl,
                      Duration jobTimeout, Duration lease, String adminToken, List<AddressRange> allowPrivateTargets,
                      int webhookConcurrency, Duration webhookTimeout, List<String> corsOrigins,
-                     String engine, List<GpuPool.ServerConfig> sglangServers, Path loraDir, String loraDirRemote, Duration gpuTimeout,
+                     String engine, List<GpuPool.ServerConfig> gpuServers, ComfyGraph comfyGraph, Path loraDir, String loraDirRemote, Duration gpuTimeout,
                      Map<String, String> sliderLoras, URI contentFilterUrl, Duration contentFilterTimeout, boolean gpuAffinity,
                      Db db, boolean dbNotify, Blobs blobs) {
 
@@ -92,9 +93,15 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                             + " or a comma-separated list of CIDR blocks, e.g. 10.20.0.0/16", true),
             new Option("--cors-origins", "EASEL_CORS_ORIGINS", "",
                     "origins whose web pages may call the API, comma-separated (https://app.example.com), or * for any (development)"),
-            new Option("--engine", "EASEL_ENGINE", "sketch", "sketch (built in, procedural) or sglang (Krea 2 on SGLang Diffusion servers)"),
+            new Option("--engine", "EASEL_ENGINE", "sketch", "sketch (built in, procedural), sglang (Krea 2 on SGLang Diffusion servers)"
+                    + " or comfyui (Krea 2 on ComfyUI servers)"),
             new Option("--sglang-url", "EASEL_SGLANG_URLS", "", "an SGLang server, e.g. http://gpu1:30000 (repeat for more; #raw after"
                     + " the URL for a Krea-2-Raw server, default Turbo)", false, true),
+            new Option("--comfyui-url", "EASEL_COMFYUI_URLS", "", "a ComfyUI server, e.g. http://gpu1:8188 (repeat for more; #raw after"
+                    + " the URL for a Krea-2-Raw model, default Turbo)", false, true),
+            new Option("--comfyui-unet", "EASEL_COMFYUI_UNET", ComfyGraph.DEFAULT.unet(), "ComfyUI: the Krea 2 transformer's file in its diffusion_models folder"),
+            new Option("--comfyui-clip", "EASEL_COMFYUI_CLIP", ComfyGraph.DEFAULT.clip(), "ComfyUI: the Qwen3-VL text encoder's file in its text_encoders folder"),
+            new Option("--comfyui-vae", "EASEL_COMFYUI_VAE", ComfyGraph.DEFAULT.vae(), "ComfyUI: the VAE's file in its vae folder"),
             new Option("--lora-dir", "EASEL_LORA_DIR", "", "where easel writes the LoRA files the GPU servers load (default <data-dir>/loras)"),
             new Option("--lora-dir-remote", "EASEL_LORA_DIR_REMOTE", "", "that directory as the GPU hosts see it (default the same path)"),
             new Option("--gpu-timeout-s", "EASEL_GPU_TIMEOUT_S", "300", "a GPU server call without an answer this long fails; the job goes to another server"),
@@ -165,25 +172,16 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             corsOrigins.add(origin);
         }
         String engine = values.get("--engine").strip();
-        if (!engine.equals("sketch") && !engine.equals("sglang")) problems.add("--engine must be sketch or sglang (got " + engine + ")");
-        List<GpuPool.ServerConfig> sglang = new ArrayList<>();
-        for (String u : values.get("--sglang-url").split(",")) {
-            String url = u.strip();
-            if (url.isEmpty()) continue;
-            String recipe = "turbo";
-            if (url.contains("#")) {
-                recipe = url.substring(url.indexOf('#') + 1);
-                url = url.substring(0, url.indexOf('#'));
-            }
-            try {
-                java.net.URI uri = java.net.URI.create(url);
-                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) throw new IllegalArgumentException();
-                sglang.add(new GpuPool.ServerConfig(uri, Recipe.named(recipe)));
-            } catch (IllegalArgumentException e) {
-                problems.add("--sglang-url must be an http(s) URL with a host, optionally #turbo or #raw after it (got " + u.strip() + ")");
-            }
+        if (!List.of("sketch", "sglang", "comfyui").contains(engine)) {
+            problems.add("--engine must be sketch, sglang or comfyui (got " + engine + ")");
         }
+        List<GpuPool.ServerConfig> sglang = servers(values, "--sglang-url", problems), comfyui = servers(values, "--comfyui-url", problems);
         if (engine.equals("sglang") && sglang.isEmpty()) problems.add("--engine sglang needs at least one --sglang-url (or EASEL_SGLANG_URLS)");
+        if (engine.equals("comfyui") && comfyui.isEmpty()) problems.add("--engine comfyui needs at least one --comfyui-url (or EASEL_COMFYUI_URLS)");
+        if (!engine.equals("sglang") && !sglang.isEmpty()) problems.add("--sglang-url is for --engine sglang (the engine is " + engine + ")");
+        if (!engine.equals("comfyui") && !comfyui.isEmpty()) problems.add("--comfyui-url is for --engine comfyui (the engine is " + engine + ")");
+        ComfyGraph comfyGraph = new ComfyGraph(values.get("--comfyui-unet").strip(), values.get("--comfyui-clip").strip(),
+                values.get("--comfyui-vae").strip());
         long gpuTimeout = number(values, "--gpu-timeout-s", 1L, 86_400L, Long::parseLong, problems);
         Map<String, String> sliders = new LinkedHashMap<>();
         for (String sl : values.get("--slider-lora").split(",")) {
@@ -221,9 +219,31 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
                 Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
-                privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins), engine, List.copyOf(sglang),
-                loraDir, loraDirRemote, Duration.ofSeconds(gpuTimeout), Map.copyOf(sliders), contentFilter, Duration.ofSeconds(filterTimeout),
+                privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins), engine,
+                List.copyOf(engine.equals("comfyui") ? comfyui : sglang), comfyGraph, loraDir, loraDirRemote, Duration.ofSeconds(gpuTimeout), Map.copyOf(sliders), contentFilter, Duration.ofSeconds(filterTimeout),
                 affinity.equals("true"), db, notify.equals("true"), blobs);
+    }
+
+    /** The servers of a GPU engine's flag: http(s) URLs, each optionally followed by #turbo or #raw. */
+    private static List<GpuPool.ServerConfig> servers(Map<String, String> values, String flag, List<String> problems) {
+        List<GpuPool.ServerConfig> servers = new ArrayList<>();
+        for (String u : values.get(flag).split(",")) {
+            String url = u.strip();
+            if (url.isEmpty()) continue;
+            String recipe = "turbo";
+            if (url.contains("#")) {
+                recipe = url.substring(url.indexOf('#') + 1);
+                url = url.substring(0, url.indexOf('#'));
+            }
+            try {
+                URI uri = URI.create(url);
+                if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) throw new IllegalArgumentException();
+                servers.add(new GpuPool.ServerConfig(uri, Recipe.named(recipe)));
+            } catch (IllegalArgumentException e) {
+                problems.add(flag + " must be an http(s) URL with a host, optionally #turbo or #raw after it (got " + u.strip() + ")");
+            }
+        }
+        return servers;
     }
 
     private static Blobs blobs(Map<String, String> values, List<String> problems) {

@@ -195,14 +195,18 @@ public final class Easel implements AutoCloseable {
         SafeHttpClient referenceHttp = new SafeHttpClient(guard, "easel-references", clock);
         SpecResolver resolver = new SpecResolver(styles, moodboards, assets, blobs, referenceHttp);
         // the engine: the sketch engine N times, or one lane per GPU server (--workers 0: an API node, no lanes)
-        GpuPool gpu = config.engine().equals("sglang") ? GpuPool.sglang(config.sglangServers(),
-                new LoraFiles(config.loraDir(), config.loraDirRemote(), config.sliderLoras()), config.gpuTimeout(), config.gpuAffinity()) : null;
+        LoraFiles loraFiles = new LoraFiles(config.loraDir(), config.loraDirRemote(), config.sliderLoras());
+        GpuPool gpu = switch (config.engine()) {
+            case "sglang" -> GpuPool.sglang(config.gpuServers(), loraFiles, config.gpuTimeout(), config.gpuAffinity());
+            case "comfyui" -> GpuPool.comfyui(config.gpuServers(), config.comfyGraph(), loraFiles, config.gpuTimeout(), config.gpuAffinity());
+            default -> null;
+        };
         List<? extends Engine> lanes = gpu == null ? Collections.nCopies(config.workers(), sketch) : config.workers() == 0 ? List.of() : gpu.lanes();
-        String engineName = gpu == null ? sketch.name() : "sglang";
+        String engineName = gpu == null ? sketch.name() : config.engine();
         if (gpu != null) gpu.bind(metrics.registry());
         ContentFilter filter = config.contentFilterUrl() == null ? null : new ContentFilter(config.contentFilterUrl(), config.contentFilterTimeout());
         WorkerPool workers = new WorkerPool(jobService, resolver, lanes, blobs, clock, nodeId, metrics::rendered, filter);
-        GenerateRequestParser parser = new GenerateRequestParser(clock, stylePolicy(styles, gpu), moodboards::usable);
+        GenerateRequestParser parser = new GenerateRequestParser(clock, stylePolicy(styles, gpu, engineName), moodboards::usable);
         BooleanSupplier engineReady = gpu == null ? sketch::ready : gpu::ready;
         BooleanSupplier ready = () -> db.ping() && engineReady.getAsBoolean() && (lanes.isEmpty() || workers.isRunning());
         RouteTable routes = api ? HttpServer.routes(accounts, jobService, webhooks, assets, styles, moodboards, parser, blobs, urls, metrics,
@@ -230,17 +234,17 @@ public final class Easel implements AutoCloseable {
      * engine an uploaded style must also be a LoRA file the server can load (after conversion), at a
      * strength the server can apply (SGLang: not negative).
      */
-    private static GenerateRequestParser.StylePolicy stylePolicy(StyleService styles, GpuPool gpu) {
+    private static GenerateRequestParser.StylePolicy stylePolicy(StyleService styles, GpuPool gpu, String engine) {
         return (accountId, id, strength) -> {
             if (!styles.usable(accountId, id)) return "is not a style you can use";
             if (gpu == null || BuiltinStyles.contains(id)) return null;
             if (strength < 0 && !gpu.capabilities().negativeStrengths()) {
-                return "is a LoRA, and the sglang engine cannot apply a LoRA at a negative strength (got " + strength + ")";
+                return "is a LoRA, and the " + engine + " engine cannot apply a LoRA at a negative strength (got " + strength + ")";
             }
             try (InputStream in = styles.openFile(accountId, id).orElse(null)) {
                 if (in == null) return "is not a style you can use";
                 String why = LoraFiles.problem(in);
-                return why == null ? null : "cannot be used with the sglang engine: " + why;
+                return why == null ? null : "cannot be used with the " + engine + " engine: " + why;
             } catch (IOException e) {
                 return "cannot be read: " + e.getMessage();
             }

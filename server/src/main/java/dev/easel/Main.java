@@ -77,9 +77,11 @@ public final class Main {
         easel.newDevKey().ifPresent(key -> System.out.println("  dev API key:  " + key + "  (also in " + easel.dataDir().resolve("dev-api-key") + ")"));
         if (easel.newDevKey().isEmpty()) System.out.println("  dev API key:  " + easel.dataDir().resolve("dev-api-key"));
         System.out.println("  admin token:  " + (config.adminToken() != null ? "$EASEL_ADMIN_TOKEN" : easel.dataDir().resolve("admin-token")));
-        System.out.println("  engine:       " + (config.engine().equals("sglang")
-                ? "sglang: Krea 2 on " + config.sglangServers().size() + " SGLang server(s)"
-                : "sketch (procedural drawings, not a neural model)"));
+        System.out.println("  engine:       " + switch (config.engine()) {
+            case "sglang" -> "sglang: Krea 2 on " + config.gpuServers().size() + " SGLang server(s)";
+            case "comfyui" -> "comfyui: Krea 2 on " + config.gpuServers().size() + " ComfyUI server(s)";
+            default -> "sketch (procedural drawings, not a neural model)";
+        });
         System.out.println();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

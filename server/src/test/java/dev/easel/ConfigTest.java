@@ -71,7 +71,7 @@ class ConfigTest {
         Config c = Config.parse(List.of("--engine", "sglang", "--sglang-url", "http://gpu1:30000", "--sglang-url", "http://gpu2:30000#raw",
                 "--slider-lora", "intensity=/loras/i.safetensors", "--gpu-affinity=false"), Map.of());
         assertThat(c.engine()).isEqualTo("sglang");
-        assertThat(c.sglangServers()).extracting(s -> s.url().toString() + " " + s.recipe().name())
+        assertThat(c.gpuServers()).extracting(s -> s.url().toString() + " " + s.recipe().name())
                 .containsExactly("http://gpu1:30000 turbo", "http://gpu2:30000 raw");
         assertThat(c.sliderLoras()).containsEntry("intensity", "/loras/i.safetensors");
         assertThat(c.gpuAffinity()).isFalse();
@@ -80,12 +80,21 @@ class ConfigTest {
 
         Config env = Config.parse(List.of(), Map.of("EASEL_ENGINE", "sglang", "EASEL_SGLANG_URLS", "http://a:1, http://b:2#turbo",
                 "EASEL_LORA_DIR", "/srv/l", "EASEL_LORA_DIR_REMOTE", "/mnt/l"));
-        assertThat(env.sglangServers()).hasSize(2);
+        assertThat(env.gpuServers()).hasSize(2);
         assertThat(env.loraDirRemote()).isEqualTo("/mnt/l");
         assertThat(env.gpuAffinity()).isTrue();
 
         assertThatThrownBy(() -> Config.parse(List.of("--engine", "sglang"), Map.of())).hasMessageContaining("needs at least one --sglang-url");
-        assertThatThrownBy(() -> Config.parse(List.of("--engine", "comfy"), Map.of())).hasMessageContaining("--engine must be sketch or sglang");
+
+        Config comfy = Config.parse(List.of("--engine", "comfyui", "--comfyui-url", "http://gpu1:8188#raw", "--comfyui-unet", "k2.safetensors"),
+                Map.of("EASEL_COMFYUI_VAE", "v.safetensors"));
+        assertThat(comfy.gpuServers()).extracting(s -> s.url().toString() + " " + s.recipe().name()).containsExactly("http://gpu1:8188 raw");
+        assertThat(comfy.comfyGraph()).isEqualTo(new dev.easel.engine.gpu.ComfyGraph("k2.safetensors",
+                dev.easel.engine.gpu.ComfyGraph.DEFAULT.clip(), "v.safetensors"));
+        assertThatThrownBy(() -> Config.parse(List.of("--engine", "comfyui"), Map.of())).hasMessageContaining("needs at least one --comfyui-url");
+        assertThatThrownBy(() -> Config.parse(List.of("--engine", "sglang", "--sglang-url", "http://a:1", "--comfyui-url", "http://b:2"), Map.of()))
+                .hasMessageContaining("--comfyui-url is for --engine comfyui");
+        assertThatThrownBy(() -> Config.parse(List.of("--engine", "comfy"), Map.of())).hasMessageContaining("--engine must be sketch, sglang or comfyui");
         assertThatThrownBy(() -> Config.parse(List.of("--engine", "sglang", "--sglang-url", "gpu1:30000#fast"), Map.of()))
                 .hasMessageContaining("--sglang-url must be an http(s) URL");
         assertThatThrownBy(() -> Config.parse(List.of("--slider-lora", "movement=/x"), Map.of())).hasMessageContaining("intensity=PATH");

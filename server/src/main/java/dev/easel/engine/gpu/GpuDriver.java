@@ -57,9 +57,11 @@ public interface GpuDriver {
 
     /**
      * One image to render, in the server's terms: the recipe already applied. {@code id} names the
-     * request (a client-chosen id, for servers whose submit is idempotent or that can cancel).
+     * request (a client-chosen id, for servers whose submit is idempotent or that can cancel);
+     * {@code loras} are the image's, for servers that take them with each request (else empty: they
+     * were set before with {@link #setLoras}).
      */
-    record Request(String id, String prompt, int width, int height, long seed, int steps, double guidanceScale) {}
+    record Request(String id, String prompt, int width, int height, long seed, int steps, double guidanceScale, List<ActiveLora> loras) {}
 
     /** The PNG, and the seconds the server says it spent (0 when it does not say). */
     record Output(byte[] png, double inferenceSeconds) {}

@@ -103,7 +103,7 @@ public final class GpuLane implements Engine {
         String prompt = Prompts.withModifiers(spec, loras.sliderNames());
         int steps = server.recipe.steps();
         GpuDriver.Request request = new GpuDriver.Request(java.util.UUID.randomUUID().toString(), prompt, spec.width(), spec.height(),
-                spec.seed(), steps, server.recipe.sglangGuidanceScale());
+                spec.seed(), steps, server.recipe.sglangGuidanceScale(), caps.lorasPerRequest() ? List.copyOf(wanted) : List.of());
         progress.step(0, steps);
         CompletableFuture<GpuDriver.Output> answer = new CompletableFuture<>();
         Reported reported = new Reported();

@@ -36,14 +36,23 @@ public final class GpuPool implements AutoCloseable {
         return t;
     });
 
-    /** SGLang servers. */
-    /** @param affinity whether an idle server takes the jobs that need its merged LoRA set first (false: oldest first) */
+    /**
+     * SGLang servers.
+     *
+     * @param affinity whether an idle server takes the jobs that need its merged LoRA set first (false: oldest first)
+     */
     public static GpuPool sglang(List<ServerConfig> configs, LoraFiles loras, Duration deadline, boolean affinity) {
-        return new GpuPool(configs, loras, deadline, affinity);
+        return new GpuPool(configs, (url, http) -> new SglangDriver(url, http), loras, deadline, affinity);
     }
 
-    private GpuPool(List<ServerConfig> configs, LoraFiles loras, Duration deadline, boolean affinity) {
-        this.servers = configs.stream().map(c -> new GpuServer(c.url().toString(), new SglangDriver(c.url(), http), c.recipe())).toList();
+    /** ComfyUI servers, each running {@code graph} per image. */
+    public static GpuPool comfyui(List<ServerConfig> configs, ComfyGraph graph, LoraFiles loras, Duration deadline, boolean affinity) {
+        return new GpuPool(configs, (url, http) -> new ComfyuiDriver(url, http, graph), loras, deadline, affinity);
+    }
+
+    private GpuPool(List<ServerConfig> configs, java.util.function.BiFunction<URI, HttpClient, GpuDriver> driver, LoraFiles loras,
+                    Duration deadline, boolean affinity) {
+        this.servers = configs.stream().map(c -> new GpuServer(c.url().toString(), driver.apply(c.url(), http), c.recipe())).toList();
         this.lanes = servers.stream().map(s -> new GpuLane(s, loras, deadline, affinity)).toList();
     }
 

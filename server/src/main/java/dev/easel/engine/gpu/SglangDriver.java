@@ -7,9 +7,7 @@ import dev.easel.json.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -93,20 +91,7 @@ public final class SglangDriver implements GpuDriver {
 
     /** One exchange: the JSON answer of a 2xx; {@link Refused} for 400 and 422 (with SGLang's detail); else {@link ServerError}. */
     private JsonNode call(String method, String path, JsonNode body, Duration timeout) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout);
-        if (body != null) {
-            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body)));
-        } else {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        }
-        HttpResponse<byte[]> res;
-        try {
-            res = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (HttpTimeoutException e) {
-            throw new ServerError(method + " /" + path + " got no answer within " + timeout.toSeconds() + " s", e);
-        } catch (IOException e) {
-            throw new ServerError(method + " /" + path + " failed: " + e, e);
-        }
+        HttpResponse<byte[]> res = GpuHttp.send(http, base, method, path, body, timeout);
         JsonNode json;
         try {
             json = res.body().length == 0 ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(res.body());

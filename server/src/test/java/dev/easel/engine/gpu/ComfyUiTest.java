@@ -1,0 +1,192 @@
+package dev.easel.engine.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.easel.TestServer;
+import dev.easel.engine.png.PngText;
+import dev.easel.json.Json;
+import dev.easel.styles.SafetensorsWriter;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Krea 2 on ComfyUI through the unchanged Krea API. CI has no GPU: the servers here are
+ * {@link ComfyStandIn}s written from ComfyUI's documented API (a real WebSocket, a real HTTP API).
+ */
+class ComfyUiTest {
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private TestServer server;
+    private String key;
+
+    @AfterEach
+    void close() throws Exception {
+        if (server != null) server.close();
+        for (AutoCloseable c : open) c.close();
+    }
+
+    private ComfyStandIn standIn() {
+        ComfyStandIn s = new ComfyStandIn();
+        open.add(s);
+        return s;
+    }
+
+    private void start(List<ComfyStandIn> gpus, String... flags) {
+        List<String> all = new ArrayList<>(List.of("--engine", "comfyui"));
+        for (ComfyStandIn g : gpus) all.addAll(List.of("--comfyui-url", g.url()));
+        all.addAll(List.of(flags));
+        server = TestServer.start(1, 0, Clock.systemUTC(), all.toArray(String[]::new));
+        key = server.account("100", 4, 100);
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+        while (server.send("GET", "/readyz", null, Map.of()).body().split("\"state\":\"up\"", -1).length - 1 != gpus.size()) {
+            if (java.time.Instant.now().isAfter(deadline)) throw new AssertionError("the servers never came into rotation");
+            TestServer.sleep(20);
+        }
+    }
+
+    private String submit(String body) {
+        TestServer.Response r = server.generate(key, body);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().get("job_id").asText();
+    }
+
+    private static String body(String extra) {
+        return "{\"prompt\":\"a lighthouse\",\"aspect_ratio\":\"16:9\",\"resolution\":\"1K\",\"seed\":7" + extra + "}";
+    }
+
+    private String uploadStyle(int layer) {
+        byte[] file = new SafetensorsWriter().peftLayer("transformer.transformer_blocks." + layer + ".attn.to_q", 4, 16, 16).bytes();
+        TestServer.Response r = server.multipart(key, "/styles", Map.of("title", "s"), "file", "s.safetensors", "application/octet-stream", file);
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        return r.json().get("id").asText();
+    }
+
+    @Test
+    void everyStyleBecomesALoraNodeWithItsOwnStrengthNegativeOnesIncluded() {
+        ComfyStandIn gpu = standIn();
+        start(List.of(gpu));
+        String a = uploadStyle(0), b = uploadStyle(1), c = uploadStyle(2);
+        String id = submit(body(",\"styles\":[{\"id\":\"" + a + "\",\"strength\":0.8},{\"id\":\"" + b + "\",\"strength\":-0.5},"
+                + "{\"id\":\"" + c + "\",\"strength\":1.2}]"));
+        JsonNode done = server.awaitStatus(key, id, "completed");
+        JsonNode graph = gpu.prompts.get(0).graph();
+        assertThat(ComfyStandIn.loraStrengths(graph).values()).containsExactlyInAnyOrder(0.8, -0.5, 1.2);
+        assertThat(ComfyStandIn.loraStrengths(graph).keySet()).allSatisfy(name -> assertThat(name).endsWith(".safetensors"));
+        JsonNode sampler = null;
+        for (JsonNode n : graph) if (n.path("class_type").asText().equals("KSampler")) sampler = n.path("inputs");
+        assertThat(sampler.path("steps").asInt()).isEqualTo(8);
+        assertThat(sampler.path("cfg").asDouble()).isEqualTo(1.0);
+        assertThat(sampler.path("seed").asLong()).isEqualTo(7);
+        byte[] png = server.send("GET", URI.create(done.get("result").get("urls").get(0).asText()).getPath(), null, Map.of()).bytes();
+        assertThat(PngText.size(png)).containsExactly(done.get("result").get("width").asInt(), done.get("result").get("height").asInt());
+        assertThat(server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0/model").asText())
+                .isEqualTo(dev.easel.engine.gpu.ComfyGraph.DEFAULT.unet());
+    }
+
+    @Test
+    void theEventStreamShowsTheServersStepsAndAPreviewBeforeCompleted() throws Exception {
+        ComfyStandIn gpu = standIn();
+        gpu.millisPerStep = 150;
+        start(List.of(gpu));
+        String id = submit(body(""));
+        List<JsonNode> events = new ArrayList<>();
+        HttpResponse<java.io.InputStream> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.base + "/jobs/" + id + "/events"))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) if (line.startsWith("data: ")) events.add(Json.MAPPER.readTree(line.substring(6)));
+        }
+        assertThat(events.get(events.size() - 1).get("status").asText()).isEqualTo("completed");
+        List<Integer> steps = new ArrayList<>();
+        JsonNode preview = null;
+        for (JsonNode e : events) {
+            if (e.has("progress")) steps.add(e.get("progress").get("step").asInt());
+            if (e.get("status").asText().equals("intermediate-complete") && e.path("result").has("urls")) preview = e;
+        }
+        assertThat(steps).as("the server's own steps, in order: %s", events).isSorted().hasSizeGreaterThanOrEqualTo(4);
+        assertThat(preview).as("a preview before completion: %s", events).isNotNull();
+        byte[] png = server.send("GET", URI.create(preview.get("result").get("urls").get(0).asText()).getPath(), null, Map.of()).bytes();
+        assertThat(PngText.size(png)).containsExactly(64, 64);
+    }
+
+    @Test
+    void cancellingOneOfTwoRunningJobsCancelsExactlyItsPrompt() {
+        ComfyStandIn first = standIn(), second = standIn();
+        first.millisPerStep = 400;
+        second.millisPerStep = 400;
+        start(List.of(first, second));
+        String a = submit(body("")), b = submit(body(",\"seed\":8").replace(",\"seed\":7", ""));
+        server.awaitJob(key, a, j -> j.path("progress").path("step").asInt() >= 1);
+        server.awaitJob(key, b, j -> j.path("progress").path("step").asInt() >= 1);
+        ComfyStandIn ofA = first.prompts.isEmpty() || second.prompts.isEmpty() ? null
+                : first.graph(first.prompts.get(0).promptId()).toString().contains("\"seed\":7") ? first : second;
+        assertThat(ofA).as("one job on each server").isNotNull();
+        ComfyStandIn ofB = ofA == first ? second : first;
+        long asked = System.nanoTime();
+        assertThat(server.delete(key, "/jobs/" + a).json().get("status").asText()).isEqualTo("cancelled");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (ofA.cancels.isEmpty() && System.nanoTime() < deadline) TestServer.sleep(10);
+        assertThat(ofA.cancels).containsExactly("cancel " + ofA.prompts.get(0).promptId());
+        assertThat((System.nanoTime() - asked) / 1e9).as("the server's cancel call follows the DELETE within a second").isLessThan(1.0);
+        assertThat(server.awaitStatus(key, b, "completed").get("status").asText()).isEqualTo("completed");
+        assertThat(ofB.cancels).isEmpty();
+    }
+
+    @Test
+    void anOlderServerIsCancelledThroughInterruptAndQueueDeleteWhileItsPromptRuns() {
+        ComfyStandIn gpu = standIn();
+        gpu.millisPerStep = 400;
+        gpu.legacyCancelOnly = true;
+        start(List.of(gpu));
+        String id = submit(body(""));
+        server.awaitJob(key, id, j -> j.path("progress").path("step").asInt() >= 1);
+        server.delete(key, "/jobs/" + id);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (gpu.cancels.size() < 2 && System.nanoTime() < deadline) TestServer.sleep(10);
+        String promptId = gpu.prompts.get(0).promptId();
+        assertThat(gpu.cancels).containsExactly("interrupt " + promptId, "delete [" + promptId + "]");
+        String next = submit(body(",\"seed\":9").replace(",\"seed\":7", ""));
+        gpu.millisPerStep = 5;
+        server.awaitStatus(key, next, "completed");
+    }
+
+    @Test
+    void aServerThatRestartsMidJobLosesThePromptAndTheJobCompletesOnceWithoutLosingAnAttempt() {
+        ComfyStandIn gpu = standIn();
+        gpu.millisPerStep = 50;
+        boolean[] restarted = {false};
+        gpu.onStart = promptId -> {
+            if (!restarted[0]) {
+                restarted[0] = true;
+                gpu.restart();
+            }
+        };
+        start(List.of(gpu));
+        String id = submit(body(""));
+        JsonNode done = server.awaitStatus(key, id, "completed");
+        assertThat(gpu.prompts).hasSize(2);
+        assertThat(server.easel.jobs().get(server.easel.accounts().authenticate(key).orElseThrow(), id).orElseThrow().freeAttempts())
+                .as("the lost prompt was the server's fault").isEqualTo(1);
+        assertThat(done.get("result").get("urls")).hasSize(1);
+    }
+
+    @Test
+    void aPromptThatFailsOnTheServerSendsTheJobToTheQueueAgain() {
+        ComfyStandIn gpu = standIn();
+        gpu.failNext = true;
+        start(List.of(gpu));
+        String id = submit(body(""));
+        server.awaitStatus(key, id, "completed");
+        assertThat(gpu.prompts).hasSize(2);
+    }
+}
