@@ -102,6 +102,8 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             new Option("--comfyui-unet", "EASEL_COMFYUI_UNET", ComfyGraph.DEFAULT.unet(), "ComfyUI: the Krea 2 transformer's file in its diffusion_models folder"),
             new Option("--comfyui-clip", "EASEL_COMFYUI_CLIP", ComfyGraph.DEFAULT.clip(), "ComfyUI: the Qwen3-VL text encoder's file in its text_encoders folder"),
             new Option("--comfyui-vae", "EASEL_COMFYUI_VAE", ComfyGraph.DEFAULT.vae(), "ComfyUI: the VAE's file in its vae folder"),
+            new Option("--comfyui-template", "EASEL_COMFYUI_TEMPLATE", "", "ComfyUI: a graph of your own in API format, with placeholders"
+                    + " (README: \"ComfyUI graph templates\"); instead of easel's Krea 2 graph"),
             new Option("--lora-dir", "EASEL_LORA_DIR", "", "where easel writes the LoRA files the GPU servers load (default <data-dir>/loras)"),
             new Option("--lora-dir-remote", "EASEL_LORA_DIR_REMOTE", "", "that directory as the GPU hosts see it (default the same path)"),
             new Option("--gpu-timeout-s", "EASEL_GPU_TIMEOUT_S", "300", "a GPU server call without an answer this long fails; the job goes to another server"),
@@ -180,8 +182,15 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         if (engine.equals("comfyui") && comfyui.isEmpty()) problems.add("--engine comfyui needs at least one --comfyui-url (or EASEL_COMFYUI_URLS)");
         if (!engine.equals("sglang") && !sglang.isEmpty()) problems.add("--sglang-url is for --engine sglang (the engine is " + engine + ")");
         if (!engine.equals("comfyui") && !comfyui.isEmpty()) problems.add("--comfyui-url is for --engine comfyui (the engine is " + engine + ")");
-        ComfyGraph comfyGraph = new ComfyGraph(values.get("--comfyui-unet").strip(), values.get("--comfyui-clip").strip(),
+        ComfyGraph comfyGraph = new ComfyGraph.Builtin(values.get("--comfyui-unet").strip(), values.get("--comfyui-clip").strip(),
                 values.get("--comfyui-vae").strip());
+        if (!values.get("--comfyui-template").isBlank()) {
+            try {
+                comfyGraph = ComfyGraph.Template.read(Path.of(values.get("--comfyui-template").strip()));
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
         long gpuTimeout = number(values, "--gpu-timeout-s", 1L, 86_400L, Long::parseLong, problems);
         Map<String, String> sliders = new LinkedHashMap<>();
         for (String sl : values.get("--slider-lora").split(",")) {

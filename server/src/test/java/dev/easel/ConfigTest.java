@@ -89,7 +89,7 @@ class ConfigTest {
         Config comfy = Config.parse(List.of("--engine", "comfyui", "--comfyui-url", "http://gpu1:8188#raw", "--comfyui-unet", "k2.safetensors"),
                 Map.of("EASEL_COMFYUI_VAE", "v.safetensors"));
         assertThat(comfy.gpuServers()).extracting(s -> s.url().toString() + " " + s.recipe().name()).containsExactly("http://gpu1:8188 raw");
-        assertThat(comfy.comfyGraph()).isEqualTo(new dev.easel.engine.gpu.ComfyGraph("k2.safetensors",
+        assertThat(comfy.comfyGraph()).isEqualTo(new dev.easel.engine.gpu.ComfyGraph.Builtin("k2.safetensors",
                 dev.easel.engine.gpu.ComfyGraph.DEFAULT.clip(), "v.safetensors"));
         assertThatThrownBy(() -> Config.parse(List.of("--engine", "comfyui"), Map.of())).hasMessageContaining("needs at least one --comfyui-url");
         assertThatThrownBy(() -> Config.parse(List.of("--engine", "sglang", "--sglang-url", "http://a:1", "--comfyui-url", "http://b:2"), Map.of()))

@@ -94,7 +94,8 @@ public final class GpuLane implements Engine {
                 server.active = List.copyOf(wanted);
                 server.loraSwitches.incrementAndGet();
             }
-            if (!caps.lorasPerRequest()) server.loraSetKey = key; // what the queue matches jobs against
+            if (caps.lorasPerRequest() && !key.equals(server.loraSetKey)) server.loraSwitches.incrementAndGet(); // the server re-patches
+            server.loraSetKey = key; // what the queue matches jobs against: merged here, or patched by the server at its last image
         } catch (GpuDriver.Refused e) {
             throw new IllegalStateException(e.getMessage(), e);
         } catch (IOException e) {
@@ -121,8 +122,9 @@ public final class GpuLane implements Engine {
             throw fail(new IOException("the server answered with " + (size == null ? "no PNG" : size[0] + "x" + size[1])
                     + " for " + spec.width() + "x" + spec.height()));
         }
-        progress.step(steps, steps);
-        server.rendered(System.nanoTime() - started, steps, out.inferenceSeconds());
+        int total = reported.steps > 0 ? reported.steps : steps;
+        progress.step(total, total);
+        server.rendered(System.nanoTime() - started, total, out.inferenceSeconds());
         png = References.apply(png, spec);
         png = PngText.insert(png, "Parameters", "engine=" + name() + " model=" + server.model() + " recipe=" + server.recipe.name()
                 + " steps=" + steps + " seed=" + spec.seed() + " size=" + spec.width() + "x" + spec.height()
@@ -133,10 +135,12 @@ public final class GpuLane implements Engine {
     /** What a server with progress or previews reported, taken to the job by the waiting thread. */
     private static final class Reported implements GpuDriver.Events {
         volatile int step;
+        volatile int steps; // the server's count (a graph template may sample more or fewer than the recipe)
         volatile byte[] preview;
 
         public void step(int step, int steps) {
             this.step = Math.max(this.step, step);
+            this.steps = steps;
         }
 
         public void preview(byte[] image) {
@@ -161,9 +165,10 @@ public final class GpuLane implements Engine {
                     return answer.get(TICK_MILLIS, TimeUnit.MILLISECONDS);
                 } catch (TimeoutException tick) {
                     double elapsed = (System.nanoTime() - started) / 1e9;
-                    int step = caps.progress() ? Math.min(steps - 1, reported.step) : (int) Math.min(steps - 1, elapsed / server.secondsPerStep);
+                    int total = caps.progress() && reported.steps > 0 ? reported.steps : steps;
+                    int step = caps.progress() ? Math.min(total - 1, reported.step) : (int) Math.min(steps - 1, elapsed / server.secondsPerStep);
                     if (step > shown) {
-                        progress.step(step, steps);
+                        progress.step(step, total);
                         shown = step;
                     }
                     byte[] preview = reported.preview;

@@ -180,6 +180,77 @@ class ComfyUiTest {
         assertThat(done.get("result").get("urls")).hasSize(1);
     }
 
+    /** An operator's graph: placeholders filled per job, the LoRA chain from its UNETLoader, its own fixed settings kept. */
+    private static final String TEMPLATE = """
+            {"10": {"class_type": "UNETLoader", "inputs": {"unet_name": "my_krea2.safetensors", "weight_dtype": "fp8_e4m3fn"}},
+             "11": {"class_type": "CLIPLoader", "inputs": {"clip_name": "qwen3vl.safetensors", "type": "krea2"}},
+             "12": {"class_type": "VAELoader", "inputs": {"vae_name": "vae.safetensors"}},
+             "20": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["11", 0], "text": "{{prompt}}"}},
+             "21": {"class_type": "CLIPTextEncode", "inputs": {"clip": ["11", 0], "text": "blurry"}},
+             "30": {"class_type": "EmptySD3LatentImage", "inputs": {"width": "{{width}}", "height": "{{height}}", "batch_size": 1}},
+             "40": {"class_type": "KSampler", "inputs": {"model": "{{model}}", "seed": "{{seed}}", "steps": 12, "cfg": "{{cfg}}",
+                    "sampler_name": "dpmpp_2m", "scheduler": "karras", "positive": ["20", 0], "negative": ["21", 0],
+                    "latent_image": ["30", 0], "denoise": 1.0}},
+             "50": {"class_type": "VAEDecode", "inputs": {"samples": ["40", 0], "vae": ["12", 0]}},
+             "60": {"class_type": "SaveImage", "inputs": {"images": ["50", 0], "filename_prefix": "house"}}}
+            """;
+
+    @Test
+    void anOperatorsTemplateIsFilledPerJobWithTheLoraChainFromItsTransformer() throws Exception {
+        ComfyStandIn gpu = standIn();
+        java.nio.file.Path template = java.nio.file.Files.createTempFile("easel-template-", ".json");
+        open.add(() -> java.nio.file.Files.deleteIfExists(template));
+        java.nio.file.Files.writeString(template, TEMPLATE);
+        start(List.of(gpu), "--comfyui-template", template.toString());
+        String a = uploadStyle(0), b = uploadStyle(1);
+        String id = submit(body(",\"styles\":[{\"id\":\"" + a + "\",\"strength\":0.7},{\"id\":\"" + b + "\",\"strength\":-0.3}]"));
+        JsonNode done = server.awaitStatus(key, id, "completed");
+        JsonNode g = gpu.prompts.get(0).graph();
+        assertThat(g.at("/20/inputs/text").asText()).startsWith("a lighthouse");
+        assertThat(g.at("/30/inputs/width").asInt()).isEqualTo(done.get("result").get("width").asInt());
+        assertThat(g.at("/40/inputs/seed").asLong()).isEqualTo(7);
+        assertThat(g.at("/40/inputs/steps").asInt()).as("the template's own").isEqualTo(12);
+        assertThat(g.at("/40/inputs/cfg").asDouble()).isEqualTo(1.0);
+        assertThat(g.at("/40/inputs/sampler_name").asText()).isEqualTo("dpmpp_2m");
+        assertThat(g.at("/easel_lora_1/inputs/model").toString()).isEqualTo("[\"10\",0]");
+        assertThat(g.at("/easel_lora_2/inputs/model").toString()).isEqualTo("[\"easel_lora_1\",0]");
+        assertThat(g.at("/40/inputs/model").toString()).isEqualTo("[\"easel_lora_2\",0]");
+        assertThat(ComfyStandIn.loraStrengths(g).values()).containsExactlyInAnyOrder(0.7, -0.3);
+        assertThat(server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0/model").asText()).isEqualTo("my_krea2.safetensors");
+    }
+
+    @Test
+    void aTemplateWithAnUnknownOrMissingPlaceholderIsRefusedAtStartByName() throws Exception {
+        java.nio.file.Path template = java.nio.file.Files.createTempFile("easel-template-", ".json");
+        try {
+            java.nio.file.Files.writeString(template, TEMPLATE.replace("\"blurry\"", "\"{{negative}}\""));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.easel.Config.parse(List.of("--engine", "comfyui", "--comfyui-url",
+                    "http://gpu:8188", "--comfyui-template", template.toString()), Map.of())).hasMessageContaining("unknown placeholders {{negative}}");
+            java.nio.file.Files.writeString(template, TEMPLATE.replace("\"{{seed}}\"", "42"));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.easel.Config.parse(List.of("--engine", "comfyui", "--comfyui-url",
+                    "http://gpu:8188", "--comfyui-template", template.toString()), Map.of())).hasMessageContaining("lacks the placeholders {{seed}}");
+            java.nio.file.Files.writeString(template, TEMPLATE.replace("\"{{prompt}}\"", "\"a photo of {{prompt}}\""));
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.easel.Config.parse(List.of("--engine", "comfyui", "--comfyui-url",
+                    "http://gpu:8188", "--comfyui-template", template.toString()), Map.of())).hasMessageContaining("must be a whole value");
+        } finally {
+            java.nio.file.Files.deleteIfExists(template);
+        }
+    }
+
+    @Test
+    void aDroppedSocketIsReconnectedAndTheJobCompletes() {
+        ComfyStandIn gpu = standIn();
+        gpu.millisPerStep = 100;
+        start(List.of(gpu));
+        gpu.onStart = promptId -> new Thread(() -> {
+            TestServer.sleep(250);
+            gpu.dropSockets();
+        }).start();
+        String id = submit(body(""));
+        server.awaitStatus(key, id, "completed");
+        assertThat(gpu.prompts).as("not sent again: the prompt survived on the server").hasSize(1);
+    }
+
     @Test
     void aPromptThatFailsOnTheServerSendsTheJobToTheQueueAgain() {
         ComfyStandIn gpu = standIn();
