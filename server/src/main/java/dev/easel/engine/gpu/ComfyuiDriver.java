@@ -93,7 +93,14 @@ public final class ComfyuiDriver implements GpuDriver {
             long quietSince = System.nanoTime();
             while (true) {
                 long left = deadline - System.nanoTime();
-                if (left <= 0) throw new ServerError("no image within " + timeout.toSeconds() + " s", null);
+                if (left <= 0) {
+                    try {
+                        cancel(r.id(), Duration.ofSeconds(5)); // a prompt past its deadline would hold the GPU for nothing
+                    } catch (IOException notCancelled) {
+                        // the server is failing anyway
+                    }
+                    throw new ServerError("no image within " + timeout.toSeconds() + " s", null);
+                }
                 Frame f = frames.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)), TimeUnit.NANOSECONDS);
                 if (f == null) {
                     if (System.nanoTime() - quietSince > TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS)) {

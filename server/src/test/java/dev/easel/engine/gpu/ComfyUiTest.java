@@ -252,6 +252,36 @@ class ComfyUiTest {
     }
 
     @Test
+    void aPromptPastItsDeadlineIsCancelledOnTheServerAndTheJobGoesBackToTheQueue() {
+        ComfyStandIn gpu = standIn();
+        gpu.hangNext = true;
+        start(List.of(gpu), "--gpu-timeout-s", "2");
+        String id = submit(body(""));
+        server.awaitStatus(key, id, "completed");
+        assertThat(gpu.cancels).containsExactly("cancel " + gpu.prompts.get(0).promptId());
+        assertThat(gpu.prompts).hasSize(2);
+    }
+
+    /** ComfyUI re-patches its model when the LoRAs change: with two servers and two sets, each server keeps to one. */
+    @Test
+    void jobsGoToTheServerWhoseLastImageHadTheirLoras() {
+        ComfyStandIn one = standIn(), two = standIn();
+        one.millisPerStep = 20;
+        two.millisPerStep = 20;
+        start(List.of(one, two));
+        String a = uploadStyle(0), b = uploadStyle(1);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 8; i++) ids.add(submit(body(",\"styles\":[{\"id\":\"" + (i % 2 == 0 ? a : b) + "\",\"strength\":1}]")));
+        for (String id : ids) server.awaitStatus(key, id, "completed");
+        for (ComfyStandIn gpu : List.of(one, two)) {
+            assertThat(gpu.prompts.stream().map(p -> ComfyStandIn.loraStrengths(p.graph()).keySet()).distinct())
+                    .as("one LoRA set per server").hasSize(1);
+        }
+        JsonNode servers = server.send("GET", "/readyz", null, Map.of()).json().get("servers");
+        assertThat(servers.get(0).get("lora_switches").asLong() + servers.get(1).get("lora_switches").asLong()).isEqualTo(2);
+    }
+
+    @Test
     void aPromptThatFailsOnTheServerSendsTheJobToTheQueueAgain() {
         ComfyStandIn gpu = standIn();
         gpu.failNext = true;
