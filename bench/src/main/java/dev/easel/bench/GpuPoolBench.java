@@ -1,6 +1,10 @@
 package dev.easel.bench;
 
 import dev.easel.TestServer;
+import dev.easel.engine.gpu.ComfyGraph;
+import dev.easel.engine.gpu.ComfyStandIn;
+import dev.easel.engine.gpu.ComfyuiDriver;
+import dev.easel.engine.gpu.GpuDriver;
 import dev.easel.engine.gpu.SglangStandIn;
 import dev.easel.styles.SafetensorsWriter;
 import java.net.URI;
@@ -18,7 +22,8 @@ import java.util.SplittableRandom;
 /**
  * The GPU pool against two stand-in SGLang servers that take a fixed time per image: N jobs with 4
  * distinct styles in a random order (fixed seed), once with LoRA affinity and once strictly oldest
- * first; then easel's added latency per job over calling a stand-in directly. Run by hand:
+ * first; then easel's added latency per job over calling a stand-in directly; then, against a stand-in
+ * ComfyUI, the same added latency and the time from a DELETE to the server's cancel call. Run by hand:
  * {@code bench/gpu [jobs=100] [ms per image=1000] [ms per LoRA set merged=500]}. The switch cost is an
  * assumption: SGLang caches loaded LoRAs, but merging a set still re-patches the transformer's weights.
  */
@@ -31,6 +36,7 @@ public final class GpuPoolBench {
                 millis, switchMillis, jobs);
         for (boolean affinity : new boolean[] {true, false}) pool(jobs, millis, switchMillis, affinity);
         latency(millis);
+        comfyui(millis);
     }
 
     private static void pool(int jobs, int millis, int switchMillis, boolean affinity) throws Exception {
@@ -96,6 +102,53 @@ public final class GpuPoolBench {
             Arrays.sort(direct);
             System.out.printf("  one job at a time: direct call p50 %.1f ms, via easel (created_at to completed_at) p50 %.1f ms:"
                     + " easel adds %.1f ms per 1024x1024 job%n", direct[n / 2] / 1e6, viaEasel[n / 2] / 1e6, (viaEasel[n / 2] - direct[n / 2]) / 1e6);
+        }
+    }
+
+    /**
+     * A stand-in ComfyUI taking {@code millis} per image (8 steps): one job at a time through easel
+     * against the same prompt driven directly (the driver alone: WebSocket, POST /prompt, frames,
+     * /history, /view); then jobs cancelled while they sample, from the DELETE to the server's cancel call.
+     */
+    private static void comfyui(int millis) throws Exception {
+        int n = 10;
+        try (ComfyStandIn gpu = new ComfyStandIn();
+             TestServer server = TestServer.start(1, 0, Clock.systemUTC(), "--engine", "comfyui", "--comfyui-url", gpu.url())) {
+            gpu.millisPerStep = millis / 8;
+            String key = server.account("10", 1, 1);
+            awaitUp(server, 1);
+            ComfyuiDriver direct = new ComfyuiDriver(URI.create(gpu.url()), HttpClient.newHttpClient(), ComfyGraph.DEFAULT);
+            long[] viaEasel = new long[n], alone = new long[n];
+            for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
+                direct.generate(new GpuDriver.Request(java.util.UUID.randomUUID().toString(), "p", 1024, 1024, i, 8, 1.0, List.of()),
+                        java.time.Duration.ofMinutes(1), GpuDriver.Events.NONE);
+                alone[i] = System.nanoTime() - t;
+                String id = server.generate(key, "{\"prompt\":\"p\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\",\"seed\":" + i + "}")
+                        .json().get("job_id").asText();
+                var done = server.awaitJob(key, id, j -> j.get("status").asText().equals("completed"));
+                viaEasel[i] = (Instant.parse(done.get("completed_at").asText()).toEpochMilli()
+                        - Instant.parse(done.get("created_at").asText()).toEpochMilli()) * 1_000_000L;
+            }
+            Arrays.sort(viaEasel);
+            Arrays.sort(alone);
+            System.out.printf("  comfyui, one job at a time: driven directly p50 %.1f ms, via easel p50 %.1f ms: easel adds %.1f ms per job%n",
+                    alone[n / 2] / 1e6, viaEasel[n / 2] / 1e6, (viaEasel[n / 2] - alone[n / 2]) / 1e6);
+            gpu.millisPerStep = 500;
+            long[] toCancel = new long[n];
+            for (int i = 0; i < n; i++) {
+                int before = gpu.cancels.size();
+                String id = server.generate(key, "{\"prompt\":\"q\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\",\"seed\":" + i + "}")
+                        .json().get("job_id").asText();
+                server.awaitJob(key, id, j -> j.path("progress").path("step").asInt() >= 1);
+                long t = System.nanoTime();
+                server.delete(key, "/jobs/" + id);
+                while (gpu.cancels.size() == before) Thread.sleep(1);
+                toCancel[i] = System.nanoTime() - t;
+            }
+            Arrays.sort(toCancel);
+            System.out.printf("  comfyui, DELETE of a sampling job to the server's cancel call: p50 %.1f ms, max %.1f ms (%d jobs)%n",
+                    toCancel[n / 2] / 1e6, toCancel[n - 1] / 1e6, n);
         }
     }
 

@@ -8,6 +8,12 @@ public interface Progress {
     /** A preview PNG of the work so far. Throws {@link RenderStopped} to stop the render. */
     void preview(byte[] png);
 
+    /**
+     * Throws {@link RenderStopped} when the render should stop (its job was cancelled, ran out of time
+     * or lost its claim); cheap unless the job changed, so an engine that waits may call it often.
+     */
+    default void check() {}
+
     /** For tests and tools that render outside a job. */
     Progress NONE = new Progress() {
         public void step(int step, int steps) {}

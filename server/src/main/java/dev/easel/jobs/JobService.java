@@ -339,6 +339,13 @@ public final class JobService {
 
     private static final List<JobStatus> WORKING = List.of(JobStatus.PROCESSING, JobStatus.SAMPLING, JobStatus.INTERMEDIATE_COMPLETE);
 
+    /** Whether the claim under which {@code claimed} was taken still stands (the job is not cancelled, ended or re-claimed). */
+    public boolean stillClaimed(Job claimed) {
+        return db.read(tx -> jobs.find(tx, claimed.id()))
+                .filter(j -> j.attempt() == claimed.attempt() && !j.status().isTerminal() && !j.status().equals(JobStatus.QUEUED))
+                .isPresent();
+    }
+
     public boolean renewLease(Job claimed) {
         return db.tx(tx -> jobs.renewLease(tx, claimed.id(), claimed.attempt(), claimed.leaseOwner(),
                 clock.millis() + settings.lease().toMillis())) == 1;

@@ -174,10 +174,21 @@ public final class WorkerPool implements AutoCloseable {
         private final Job job;
         private final Instant deadline;
         private boolean previewed;
+        /** Completes at the job's next change (a cancel here or on another node included). */
+        private java.util.concurrent.CompletableFuture<Void> change;
 
         JobProgress(Job job) {
             this.job = job;
             this.deadline = job.startedAt().plus(jobs.settings().timeout());
+            this.change = jobs.events().nextChange(job.id());
+        }
+
+        @Override
+        public void check() {
+            if (clock.instant().isAfter(deadline)) throw new RenderStopped("timeout");
+            if (!change.isDone()) return;
+            change = jobs.events().nextChange(job.id()); // before reading, so that no change is missed
+            if (!jobs.stillClaimed(job)) throw new RenderStopped("claim ended");
         }
 
         @Override

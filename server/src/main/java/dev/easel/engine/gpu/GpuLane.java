@@ -26,7 +26,8 @@ import java.util.concurrent.TimeoutException;
  * meanwhile it waits for the server's answer and drops it, so the server is free when its lane is.
  */
 public final class GpuLane implements Engine {
-    private static final long TICK_MILLIS = 200;
+    /** How often the waiting lane carries steps to the job and looks whether it was cancelled. */
+    private static final long TICK_MILLIS = 50;
 
     private final GpuServer server;
     private final LoraFiles loras;
@@ -164,6 +165,7 @@ public final class GpuLane implements Engine {
                 try {
                     return answer.get(TICK_MILLIS, TimeUnit.MILLISECONDS);
                 } catch (TimeoutException tick) {
+                    progress.check();
                     double elapsed = (System.nanoTime() - started) / 1e9;
                     int total = caps.progress() && reported.steps > 0 ? reported.steps : steps;
                     int step = caps.progress() ? Math.min(total - 1, reported.step) : (int) Math.min(steps - 1, elapsed / server.secondsPerStep);

@@ -132,14 +132,27 @@ class ComfyUiTest {
                 : first.graph(first.prompts.get(0).promptId()).toString().contains("\"seed\":7") ? first : second;
         assertThat(ofA).as("one job on each server").isNotNull();
         ComfyStandIn ofB = ofA == first ? second : first;
-        long asked = System.nanoTime();
         assertThat(server.delete(key, "/jobs/" + a).json().get("status").asText()).isEqualTo("cancelled");
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (ofA.cancels.isEmpty() && System.nanoTime() < deadline) TestServer.sleep(10);
         assertThat(ofA.cancels).containsExactly("cancel " + ofA.prompts.get(0).promptId());
-        assertThat((System.nanoTime() - asked) / 1e9).as("the server's cancel call follows the DELETE within a second").isLessThan(1.0);
         assertThat(server.awaitStatus(key, b, "completed").get("status").asText()).isEqualTo("completed");
         assertThat(ofB.cancels).isEmpty();
+    }
+
+    /** The server sends nothing while this prompt runs: the cancel must not wait for a next step that never comes. */
+    @Test
+    void aCancelReachesTheServerWithoutWaitingForItsNextStep() {
+        ComfyStandIn gpu = standIn();
+        gpu.hangNext = true;
+        start(List.of(gpu));
+        String id = submit(body(""));
+        server.awaitStatus(key, id, "sampling");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (gpu.prompts.isEmpty() && System.nanoTime() < deadline) TestServer.sleep(10);
+        server.delete(key, "/jobs/" + id);
+        while (gpu.cancels.isEmpty() && System.nanoTime() < deadline) TestServer.sleep(10);
+        assertThat(gpu.cancels).containsExactly("cancel " + gpu.prompts.get(0).promptId());
     }
 
     @Test
@@ -235,6 +248,20 @@ class ComfyUiTest {
         } finally {
             java.nio.file.Files.deleteIfExists(template);
         }
+    }
+
+    @Test
+    void aGraphTheServerRefusesFailsTheJobWithComfyUisMessage() throws Exception {
+        ComfyStandIn gpu = standIn();
+        java.nio.file.Path template = java.nio.file.Files.createTempFile("easel-template-", ".json");
+        open.add(() -> java.nio.file.Files.deleteIfExists(template));
+        java.nio.file.Files.writeString(template, TEMPLATE.replace("\"50\": {\"class_type\": \"VAEDecode\"", "\"50\": {\"class_type\": \"VAEDecodeTiledX\""));
+        start(List.of(gpu), "--comfyui-template", template.toString());
+        JsonNode failed = server.awaitStatus(key, submit(body("")), "failed");
+        assertThat(failed.get("error").get("code").asText()).isEqualTo("engine_error");
+        assertThat(failed.get("error").get("message").asText()).contains("VAEDecodeTiledX does not exist");
+        assertThat(server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0/state").asText())
+                .as("the request's fault, not the server's").isEqualTo("up");
     }
 
     @Test
