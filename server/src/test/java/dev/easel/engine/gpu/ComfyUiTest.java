@@ -95,6 +95,15 @@ class ComfyUiTest {
     }
 
     @Test
+    void slidersWithFilesBecomeLoraNodesAtValueOverAHundred() {
+        ComfyStandIn gpu = standIn();
+        start(List.of(gpu), "--slider-lora", "intensity=/gpu/loras/intensity.safetensors", "--slider-lora", "complexity=/gpu/loras/complexity.safetensors");
+        server.awaitStatus(key, submit(body(",\"intensity\":60,\"complexity\":-40")), "completed");
+        assertThat(ComfyStandIn.loraStrengths(gpu.prompts.get(0).graph()))
+                .containsEntry("intensity.safetensors", 0.6).containsEntry("complexity.safetensors", -0.4);
+    }
+
+    @Test
     void theEventStreamShowsTheServersStepsAndAPreviewBeforeCompleted() throws Exception {
         ComfyStandIn gpu = standIn();
         gpu.millisPerStep = 150;
