@@ -121,7 +121,7 @@ public final class GpuPoolBench {
             long[] viaEasel = new long[n], alone = new long[n];
             for (int i = 0; i < n; i++) {
                 long t = System.nanoTime();
-                direct.generate(new GpuDriver.Request(java.util.UUID.randomUUID().toString(), "p", 1024, 1024, i, 8, 1.0, List.of()),
+                direct.generate(new GpuDriver.Request(java.util.UUID.randomUUID().toString(), "p", 1024, 1024, i, 8, 1.0, List.of(), null),
                         java.time.Duration.ofMinutes(1), GpuDriver.Events.NONE);
                 alone[i] = System.nanoTime() - t;
                 String id = server.generate(key, "{\"prompt\":\"p\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\",\"seed\":" + i + "}")

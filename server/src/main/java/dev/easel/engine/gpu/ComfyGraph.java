@@ -20,15 +20,20 @@ import java.util.regex.Pattern;
  * The graph ComfyUI runs for one image, in its API format: easel's own Krea 2 graph ({@link Builtin}),
  * or an operator's {@link Template}. Either way each LoRA of the image (styles and sliders) is one
  * {@code LoraLoaderModelOnly} node with its own strength, chained from the transformer, named as
- * ComfyUI lists it: the file name in its {@code loras} folder, which easel's LoRA directory must be.
+ * ComfyUI lists it ({@link #loraName}).
  * ComfyUI's cfg, like SGLang's guidance scale, is Krea's value plus one (1 is off).
  */
 public sealed interface ComfyGraph {
     /** What the pool reports as the server's model. */
     String model();
 
-    /** The graph for one image. */
-    ObjectNode of(GpuDriver.Request r);
+    /** The graph for one image; {@code referenceImage} is the name of its reference on the server (null: none uploaded). */
+    ObjectNode of(GpuDriver.Request r, String referenceImage);
+
+    /** Whether the graph takes the job's reference image (a template with {@code {{reference_image}}}). */
+    default boolean usesReference() {
+        return false;
+    }
 
     /**
      * ENGINES.md's Krea 2 graph: {@code UNETLoader}, {@code CLIPLoader} (type {@code krea2}),
@@ -46,7 +51,7 @@ public sealed interface ComfyGraph {
         }
 
         @Override
-        public ObjectNode of(GpuDriver.Request r) {
+        public ObjectNode of(GpuDriver.Request r, String referenceImage) {
             ObjectNode g = Json.MAPPER.createObjectNode();
             node(g, "1", "UNETLoader").put("unet_name", unet).put("weight_dtype", "default");
             node(g, "2", "CLIPLoader").put("clip_name", clip).put("type", "krea2");
@@ -77,11 +82,14 @@ public sealed interface ComfyGraph {
      * whole string values: {@code "{{prompt}}"}, {@code "{{seed}}"}, {@code "{{width}}"},
      * {@code "{{height}}"} and {@code "{{model}}"} (where the model goes after the LoRA chain, which
      * starts from the graph's one {@code UNETLoader}) are required; {@code "{{steps}}"} and
-     * {@code "{{cfg}}"} (the server's recipe) may be used. Anything else is refused at start.
+     * {@code "{{cfg}}"} (the server's recipe) may be used, and {@code "{{reference_image}}"} (the job's
+     * first reference image, uploaded to the server; a plain grey one when it has none) with
+     * {@code "{{reference_strength}}"} (its strength; 0 when none). Anything else is refused at start.
      */
-    record Template(ObjectNode graph, String base) implements ComfyGraph {
+    record Template(ObjectNode graph, String base, boolean usesReference) implements ComfyGraph {
         static final Set<String> REQUIRED = Set.of("prompt", "seed", "width", "height", "model");
-        static final Set<String> KNOWN = Set.of("prompt", "seed", "width", "height", "model", "steps", "cfg");
+        static final Set<String> KNOWN = Set.of("prompt", "seed", "width", "height", "model", "steps", "cfg", "reference_image",
+                "reference_strength");
         private static final Pattern WHOLE = Pattern.compile("\\{\\{([A-Za-z0-9_]*)}}");
 
         /** Reads and checks a template; the message of the exception names what is wrong. */
@@ -124,7 +132,10 @@ public sealed interface ComfyGraph {
                 throw new IllegalArgumentException("the ComfyUI template " + file + " must have one UNETLoader node (the LoRA chain starts"
                         + " from it), not " + unets.size());
             }
-            return new Template((ObjectNode) root, unets.get(0));
+            if (found.contains("reference_strength") && !found.contains("reference_image")) {
+                throw new IllegalArgumentException("the ComfyUI template " + file + " has {{reference_strength}} without {{reference_image}}");
+            }
+            return new Template((ObjectNode) root, unets.get(0), found.contains("reference_image"));
         }
 
         private static String braces(Set<String> names) {
@@ -137,7 +148,7 @@ public sealed interface ComfyGraph {
         }
 
         @Override
-        public ObjectNode of(GpuDriver.Request r) {
+        public ObjectNode of(GpuDriver.Request r, String referenceImage) {
             ObjectNode g = graph.deepCopy();
             String model = loraChain(g, base, r.loras());
             for (JsonNode node : g) {
@@ -154,6 +165,8 @@ public sealed interface ComfyGraph {
                         case "steps" -> inputs.put(in.getKey(), r.steps());
                         case "cfg" -> inputs.put(in.getKey(), r.guidanceScale());
                         case "model" -> link(inputs, in.getKey(), model);
+                        case "reference_image" -> inputs.put(in.getKey(), referenceImage);
+                        case "reference_strength" -> inputs.put(in.getKey(), r.reference() == null ? 0.0 : r.reference().strength());
                         default -> throw new IllegalStateException("checked when read: " + m.group(1));
                     }
                 }
@@ -170,10 +183,21 @@ public sealed interface ComfyGraph {
             String id = "easel_lora_" + n++;
             ObjectNode in = node(g, id, "LoraLoaderModelOnly");
             link(in, "model", model);
-            in.put("lora_name", Path.of(l.path()).getFileName().toString()).put("strength_model", l.strength());
+            in.put("lora_name", loraName(l.path())).put("strength_model", l.strength());
             model = id;
         }
         return model;
+    }
+
+    /**
+     * A LoRA as ComfyUI names it: its path under the last {@code loras} folder of the path the GPU host
+     * sees ({@code /opt/ComfyUI/models/loras/easel/x.safetensors} is {@code easel/x.safetensors}), else
+     * its file name (the directory is then itself one of ComfyUI's LoRA folders).
+     */
+    static String loraName(String remotePath) {
+        String p = remotePath.replace('\\', '/');
+        int i = p.lastIndexOf("/loras/");
+        return i >= 0 ? p.substring(i + "/loras/".length()) : Path.of(p).getFileName().toString();
     }
 
     /** A node; returns its inputs. */

@@ -70,6 +70,11 @@ public final class ComfyuiDriver implements GpuDriver {
     }
 
     @Override
+    public boolean appliesReferences() {
+        return graph.usesReference();
+    }
+
+    @Override
     public void setLoras(List<ActiveLora> current, List<ActiveLora> wanted, Duration timeout) {
         throw new UnsupportedOperationException("comfyui takes LoRAs with each request");
     }
@@ -143,8 +148,9 @@ public final class ComfyuiDriver implements GpuDriver {
 
     /** Sends the prompt; when its answer is lost, sends it again only if the server does not know it. */
     private void submit(Request r, Duration timeout) throws IOException, InterruptedException {
+        String reference = graph.usesReference() ? upload(r, timeout) : null;
         ObjectNode body = Json.MAPPER.createObjectNode();
-        body.set("prompt", graph.of(r));
+        body.set("prompt", graph.of(r, reference));
         body.put("client_id", r.id());
         body.put("prompt_id", r.id());
         try {
@@ -153,6 +159,41 @@ public final class ComfyuiDriver implements GpuDriver {
             if (known(r.id(), timeout)) return;
             json(call("POST", "prompt", body, timeout), "prompt");
         }
+    }
+
+    /** A plain grey PNG: the reference of a job that has none, for a graph that needs an image (at strength 0). */
+    private static final byte[] GREY = dev.easel.engine.png.PngEncoder.encode(8, 8, grey(8 * 8 * 3), java.util.Map.of());
+
+    private static byte[] grey(int n) {
+        byte[] b = new byte[n];
+        java.util.Arrays.fill(b, (byte) 128);
+        return b;
+    }
+
+    /** Uploads the job's reference image ({@code POST /upload/image}) and returns its name on the server for a LoadImage node. */
+    private String upload(Request r, Duration timeout) throws IOException, InterruptedException {
+        byte[] png = r.reference() == null ? GREY : r.reference().png();
+        String boundary = "easel-" + java.util.UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"easel-ref-" + r.id() + ".png\"\r\n"
+                + "Content-Type: image/png\r\n\r\n";
+        body.writeBytes(head.getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(png);
+        body.writeBytes(("\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\ninput\r\n--" + boundary
+                + "\r\nContent-Disposition: form-data; name=\"overwrite\"\r\n\r\ntrue\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpResponse<byte[]> res;
+        try {
+            res = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("upload/image")).timeout(timeout)
+                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new ServerError("POST /upload/image failed: " + e, e);
+        }
+        JsonNode uploaded = json(res, "upload/image");
+        String name = uploaded.path("name").asText("");
+        if (name.isEmpty()) throw new ServerError("/upload/image answered without a name: " + uploaded, null);
+        String sub = uploaded.path("subfolder").asText("");
+        return sub.isEmpty() ? name : sub + "/" + name;
     }
 
     /**

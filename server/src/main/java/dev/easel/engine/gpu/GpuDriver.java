@@ -59,9 +59,22 @@ public interface GpuDriver {
      * One image to render, in the server's terms: the recipe already applied. {@code id} names the
      * request (a client-chosen id, for servers whose submit is idempotent or that can cancel);
      * {@code loras} are the image's, for servers that take them with each request (else empty: they
-     * were set before with {@link #setLoras}).
+     * were set before with {@link #setLoras}); {@code reference} is the first reference image, for
+     * servers that {@link #appliesReferences}.
      */
-    record Request(String id, String prompt, int width, int height, long seed, int steps, double guidanceScale, List<ActiveLora> loras) {}
+    record Request(String id, String prompt, int width, int height, long seed, int steps, double guidanceScale, List<ActiveLora> loras,
+                   Reference reference) {}
+
+    /** The image a server that applies references itself gets (a PNG), with its strength 0..1; null: the job has none. */
+    record Reference(byte[] png, double strength) {}
+
+    /**
+     * Whether the server applies the job's image references itself (a graph with a reference adapter);
+     * otherwise easel moves the finished image's colours toward them.
+     */
+    default boolean appliesReferences() {
+        return false;
+    }
 
     /** The PNG, and the seconds the server says it spent (0 when it does not say). */
     record Output(byte[] png, double inferenceSeconds) {}

@@ -104,8 +104,10 @@ public final class GpuLane implements Engine {
         }
         String prompt = Prompts.withModifiers(spec, loras.sliderNames());
         int steps = server.recipe.steps();
+        boolean serverReferences = server.driver.appliesReferences();
         GpuDriver.Request request = new GpuDriver.Request(java.util.UUID.randomUUID().toString(), prompt, spec.width(), spec.height(),
-                spec.seed(), steps, server.recipe.sglangGuidanceScale(), caps.lorasPerRequest() ? List.copyOf(wanted) : List.of());
+                spec.seed(), steps, server.recipe.sglangGuidanceScale(), caps.lorasPerRequest() ? List.copyOf(wanted) : List.of(),
+                serverReferences ? References.first(spec) : null);
         progress.step(0, steps);
         CompletableFuture<GpuDriver.Output> answer = new CompletableFuture<>();
         Reported reported = new Reported();
@@ -126,7 +128,7 @@ public final class GpuLane implements Engine {
         int total = reported.steps > 0 ? reported.steps : steps;
         progress.step(total, total);
         server.rendered(System.nanoTime() - started, total, out.inferenceSeconds());
-        png = References.apply(png, spec);
+        if (!serverReferences) png = References.apply(png, spec);
         png = PngText.insert(png, "Parameters", "engine=" + name() + " model=" + server.model() + " recipe=" + server.recipe.name()
                 + " steps=" + steps + " seed=" + spec.seed() + " size=" + spec.width() + "x" + spec.height()
                 + " loras=" + wanted.size() + " references=" + spec.imageStyleReferences().size() + " moodboards=" + spec.moodboards().size());

@@ -24,13 +24,31 @@ final class References {
         }
         int w = img.getWidth(), h = img.getHeight();
         int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-        int[] moved = ColourTransfer.apply(new RenderSpec.Pixels(w, h, argb), spec);
-        byte[] rgb = new byte[w * h * 3];
-        for (int i = 0; i < moved.length; i++) {
-            rgb[i * 3] = (byte) (moved[i] >> 16);
-            rgb[i * 3 + 1] = (byte) (moved[i] >> 8);
-            rgb[i * 3 + 2] = (byte) moved[i];
+        return png(new RenderSpec.Pixels(w, h, ColourTransfer.apply(new RenderSpec.Pixels(w, h, argb), spec)));
+    }
+
+    /**
+     * The reference a server that applies references itself gets: the first image style reference,
+     * else the first moodboard's first image, as a PNG with its strength; null when the job has none.
+     */
+    static GpuDriver.Reference first(RenderSpec spec) {
+        if (!spec.imageStyleReferences().isEmpty()) {
+            RenderSpec.ImageReference r = spec.imageStyleReferences().get(0);
+            return new GpuDriver.Reference(png(r.image()), r.strength());
         }
-        return PngEncoder.encode(w, h, rgb, Map.of());
+        for (RenderSpec.MoodboardImages m : spec.moodboards()) {
+            if (!m.images().isEmpty()) return new GpuDriver.Reference(png(m.images().get(0)), m.strength());
+        }
+        return null;
+    }
+
+    private static byte[] png(RenderSpec.Pixels p) {
+        byte[] rgb = new byte[p.width() * p.height() * 3];
+        for (int i = 0; i < p.argb().length; i++) {
+            rgb[i * 3] = (byte) (p.argb()[i] >> 16);
+            rgb[i * 3 + 1] = (byte) (p.argb()[i] >> 8);
+            rgb[i * 3 + 2] = (byte) p.argb()[i];
+        }
+        return PngEncoder.encode(p.width(), p.height(), rgb, Map.of());
     }
 }

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code execution_start}, {@code executing}, {@code progress {value,max,node,prompt_id}} per step, a binary
  *       preview frame (4-byte type 1, 4-byte image type 2 for PNG, the PNG) halfway, {@code executed},
  *       {@code execution_success} and {@code executing} with {@code node: null};</li>
- *   <li>{@code GET /history/{id}}, {@code GET /view}, {@code GET /queue}, {@code GET /system_stats};</li>
+ *   <li>{@code GET /history/{id}}, {@code GET /view}, {@code GET /queue}, {@code GET /system_stats}, and
+ *       {@code POST /upload/image} (multipart {@code image}) for {@code LoadImage} nodes, which must name an uploaded file;</li>
  *   <li>cancel: {@code POST /api/jobs/{id}/cancel → {"cancelled"}} (interrupts or dequeues; absent on an
  *       "older" stand-in), {@code POST /interrupt} (global, or one {@code prompt_id}), {@code POST /queue {"delete"}}.</li>
  * </ul>
@@ -43,16 +44,18 @@ public final class ComfyStandIn implements AutoCloseable {
     public record Prompt(String promptId, JsonNode graph) {}
 
     /** The Krea 2 node types it knows, with their required inputs. */
-    static final Map<String, List<String>> NODE_TYPES = Map.of(
-            "UNETLoader", List.of("unet_name", "weight_dtype"),
-            "CLIPLoader", List.of("clip_name", "type"),
-            "VAELoader", List.of("vae_name"),
-            "LoraLoaderModelOnly", List.of("model", "lora_name", "strength_model"),
-            "EmptySD3LatentImage", List.of("width", "height", "batch_size"),
-            "CLIPTextEncode", List.of("clip", "text"),
-            "KSampler", List.of("model", "seed", "steps", "cfg", "sampler_name", "scheduler", "positive", "negative", "latent_image", "denoise"),
-            "VAEDecode", List.of("samples", "vae"),
-            "SaveImage", List.of("images", "filename_prefix"));
+    static final Map<String, List<String>> NODE_TYPES = Map.ofEntries(
+            Map.entry("UNETLoader", List.of("unet_name", "weight_dtype")),
+            Map.entry("CLIPLoader", List.of("clip_name", "type")),
+            Map.entry("VAELoader", List.of("vae_name")),
+            Map.entry("LoraLoaderModelOnly", List.of("model", "lora_name", "strength_model")),
+            Map.entry("EmptySD3LatentImage", List.of("width", "height", "batch_size")),
+            Map.entry("CLIPTextEncode", List.of("clip", "text")),
+            Map.entry("KSampler", List.of("model", "seed", "steps", "cfg", "sampler_name", "scheduler", "positive", "negative", "latent_image", "denoise")),
+            Map.entry("VAEDecode", List.of("samples", "vae")),
+            Map.entry("SaveImage", List.of("images", "filename_prefix")),
+            Map.entry("LoadImage", List.of("image")),
+            Map.entry("ImageBlend", List.of("image1", "image2", "blend_factor", "blend_mode")));
 
     public final List<Prompt> prompts = new CopyOnWriteArrayList<>();
     /** Cancel calls as received: {@code cancel <id>}, {@code interrupt <id or all>}, {@code delete <ids>}. */
@@ -72,6 +75,8 @@ public final class ComfyStandIn implements AutoCloseable {
     private final LinkedBlockingDeque<Queued> queue = new LinkedBlockingDeque<>();
     private final Map<String, ObjectNode> history = new ConcurrentHashMap<>();
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    /** Images uploaded to the input folder ({@code POST /upload/image}), by name. */
+    public final Map<String, byte[]> inputs = new ConcurrentHashMap<>();
     private final AtomicInteger number = new AtomicInteger();
     private final Thread executor;
     private volatile Queued running;
@@ -102,6 +107,7 @@ public final class ComfyStandIn implements AutoCloseable {
                 config.routes.get(prefix + "/queue", this::queueState);
                 config.routes.post(prefix + "/queue", this::queueDelete);
                 config.routes.post(prefix + "/interrupt", this::interrupt);
+                config.routes.post(prefix + "/upload/image", this::upload);
                 config.routes.get(prefix + "/system_stats", ctx -> ctx.json(Json.MAPPER.createObjectNode()
                         .set("system", Json.MAPPER.createObjectNode().put("comfyui_version", "0.3.77-standin").put("os", "posix"))));
             }
@@ -142,6 +148,11 @@ public final class ComfyStandIn implements AutoCloseable {
         clients.clear();
     }
 
+    /** The output images it made, by file name. */
+    public Map<String, byte[]> outputs() {
+        return Map.copyOf(files);
+    }
+
     /** The graph of the prompt with this id, as received. */
     public JsonNode graph(String promptId) {
         return prompts.stream().filter(p -> p.promptId().equals(promptId)).map(Prompt::graph).reduce((a, b) -> b).orElseThrow();
@@ -175,6 +186,10 @@ public final class ComfyStandIn implements AutoCloseable {
             }
             if (type.equals("SaveImage")) output = true;
             ArrayNode errors = Json.MAPPER.createArrayNode();
+            if (type.equals("LoadImage") && !inputs.containsKey(node.getValue().path("inputs").path("image").asText())) {
+                errors.addObject().put("type", "custom_validation_failed").put("message", "Custom validation failed for node")
+                        .put("details", "image - Invalid image file: " + node.getValue().path("inputs").path("image").asText()).putObject("extra_info");
+            }
             for (String input : required) {
                 JsonNode v = node.getValue().path("inputs").get(input);
                 boolean brokenLink = v != null && v.isArray() && !graph.has(v.path(0).asText());
@@ -211,6 +226,22 @@ public final class ComfyStandIn implements AutoCloseable {
         o.putObject("error").put("type", type).put("message", message).put("details", details).putObject("extra_info");
         o.set("node_errors", nodeErrors);
         return o;
+    }
+
+    private void upload(Context ctx) {
+        io.javalin.http.UploadedFile file = ctx.uploadedFile("image");
+        if (file == null) {
+            ctx.status(400);
+            return;
+        }
+        byte[] bytes;
+        try (var in = file.content()) {
+            bytes = in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        inputs.put(file.filename(), bytes);
+        ctx.json(Json.MAPPER.createObjectNode().put("name", file.filename()).put("subfolder", "").put("type", "input"));
     }
 
     private void history(Context ctx) {

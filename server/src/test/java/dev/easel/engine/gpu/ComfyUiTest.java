@@ -104,6 +104,16 @@ class ComfyUiTest {
     }
 
     @Test
+    void loraFilesAreNamedByTheirPathUnderComfyUisLorasFolder() {
+        ComfyStandIn gpu = standIn();
+        start(List.of(gpu), "--lora-dir-remote", "/opt/ComfyUI/models/loras/easel");
+        String a = uploadStyle(0);
+        server.awaitStatus(key, submit(body(",\"styles\":[{\"id\":\"" + a + "\",\"strength\":0.5}]")), "completed");
+        assertThat(ComfyStandIn.loraStrengths(gpu.prompts.get(0).graph())).containsOnlyKeys("easel/" + a + ".safetensors");
+        assertThat(ComfyGraph.loraName("/mnt/comfy-loras/x.safetensors")).isEqualTo("x.safetensors");
+    }
+
+    @Test
     void theEventStreamShowsTheServersStepsAndAPreviewBeforeCompleted() throws Exception {
         ComfyStandIn gpu = standIn();
         gpu.millisPerStep = 150;
@@ -239,6 +249,44 @@ class ComfyUiTest {
         assertThat(g.at("/40/inputs/model").toString()).isEqualTo("[\"easel_lora_2\",0]");
         assertThat(ComfyStandIn.loraStrengths(g).values()).containsExactlyInAnyOrder(0.7, -0.3);
         assertThat(server.send("GET", "/readyz", null, Map.of()).json().at("/servers/0/model").asText()).isEqualTo("my_krea2.safetensors");
+    }
+
+    /** A template with its own reference adapter (here a blend): it gets the job's reference, and easel leaves the colours alone. */
+    @Test
+    void aTemplateWithAReferenceImageGetsTheJobsReferenceUploaded() throws Exception {
+        ComfyStandIn gpu = standIn();
+        dev.easel.RemoteSite site = new dev.easel.RemoteSite();
+        open.add(site);
+        byte[] red = new byte[64 * 64 * 3];
+        for (int i = 0; i < red.length; i += 3) red[i] = (byte) 230;
+        byte[] redPng = dev.easel.engine.png.PngEncoder.encode(64, 64, red, Map.of());
+        site.reply = r -> dev.easel.RemoteSite.Reply.content("image/png", redPng);
+        java.nio.file.Path template = java.nio.file.Files.createTempFile("easel-template-", ".json");
+        open.add(() -> java.nio.file.Files.deleteIfExists(template));
+        java.nio.file.Files.writeString(template, TEMPLATE.replace("\"images\": [\"50\", 0]", "\"images\": [\"55\", 0]")
+                .replace("\"60\": {", "\"70\": {\"class_type\": \"LoadImage\", \"inputs\": {\"image\": \"{{reference_image}}\"}},\n"
+                        + "\"55\": {\"class_type\": \"ImageBlend\", \"inputs\": {\"image1\": [\"50\", 0], \"image2\": [\"70\", 0], "
+                        + "\"blend_factor\": \"{{reference_strength}}\", \"blend_mode\": \"normal\"}},\n\"60\": {"));
+        start(List.of(gpu), "--comfyui-template", template.toString());
+        JsonNode done = server.awaitStatus(key, submit(body(",\"image_style_references\":[{\"url\":\"" + site.url("/red.png")
+                + "\",\"strength\":0.6}]")), "completed");
+        JsonNode g = gpu.prompts.get(0).graph();
+        assertThat(g.at("/55/inputs/blend_factor").asDouble()).isEqualTo(0.6);
+        byte[] uploaded = gpu.inputs.get(g.at("/70/inputs/image").asText());
+        assertThat(uploaded).as("the reference, uploaded").isNotNull();
+        java.awt.image.BufferedImage ref = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(uploaded));
+        assertThat(ref.getRGB(10, 10) & 0xffffff).isEqualTo(0xe60000);
+        byte[] png = server.send("GET", URI.create(done.get("result").get("urls").get(0).asText()).getPath(), null, Map.of()).bytes();
+        java.awt.image.BufferedImage out = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        java.awt.image.BufferedImage server = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                gpu.outputs().values().iterator().next()));
+        assertThat(out.getRGB(100, 100)).as("the server's pixels as they came: no colour transfer on top").isEqualTo(server.getRGB(100, 100));
+
+        // a job without a reference: a grey image at strength 0
+        submit(body(",\"seed\":8").replace(",\"seed\":7", ""));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (gpu.prompts.size() < 2 && System.nanoTime() < deadline) TestServer.sleep(10);
+        assertThat(gpu.prompts.get(1).graph().at("/55/inputs/blend_factor").asDouble()).isZero();
     }
 
     @Test
