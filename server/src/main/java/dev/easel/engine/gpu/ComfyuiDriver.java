@@ -302,7 +302,9 @@ public final class ComfyuiDriver implements GpuDriver {
                 binary.reset();
                 // 4 bytes event type (1: a preview image), 4 bytes image type (1 JPEG, 2 PNG), the image
                 if (all.length > 8 && ByteBuffer.wrap(all).getInt(0) == 1) {
-                    frames.add(new Frame.Preview(java.util.Arrays.copyOfRange(all, 8, all.length)));
+                    byte[] image = java.util.Arrays.copyOfRange(all, 8, all.length);
+                    byte[] png = ByteBuffer.wrap(all).getInt(4) == 2 ? image : asPng(image);
+                    if (png != null) frames.add(new Frame.Preview(png));
                 }
             }
             ws.request(1);
@@ -318,6 +320,25 @@ public final class ComfyuiDriver implements GpuDriver {
         @Override
         public void onError(WebSocket ws, Throwable error) {
             frames.add(new Frame.Closed(error.toString()));
+        }
+    }
+
+    /** A JPEG preview (ComfyUI's default) as a PNG, as easel keeps previews; null when it cannot be decoded (it is skipped). */
+    static byte[] asPng(byte[] image) {
+        try {
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(image));
+            if (img == null) return null;
+            int w = img.getWidth(), h = img.getHeight();
+            int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+            byte[] rgb = new byte[w * h * 3];
+            for (int i = 0; i < argb.length; i++) {
+                rgb[i * 3] = (byte) (argb[i] >> 16);
+                rgb[i * 3 + 1] = (byte) (argb[i] >> 8);
+                rgb[i * 3 + 2] = (byte) argb[i];
+            }
+            return dev.easel.engine.png.PngEncoder.encode(w, h, rgb, java.util.Map.of());
+        } catch (IOException e) {
+            return null;
         }
     }
 

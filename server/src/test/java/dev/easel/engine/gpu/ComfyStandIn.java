@@ -63,6 +63,8 @@ public final class ComfyStandIn implements AutoCloseable {
     public volatile long millisPerStep = 20;
     /** An older ComfyUI: no {@code /api/jobs/{id}/cancel}. */
     public volatile boolean legacyCancelOnly;
+    /** Previews as JPEG (image type 1), ComfyUI's default, instead of PNG. */
+    public volatile boolean jpegPreviews;
     /** The next prompt fails with {@code execution_error}. */
     public volatile boolean failNext;
     /** The next prompt never ends (until cancelled, restarted or closed). */
@@ -389,12 +391,27 @@ public final class ComfyStandIn implements AutoCloseable {
         WsContext c = clients.get(q.clientId);
         if (c == null) return;
         byte[] png = SglangStandIn.picture(64, 64, "preview " + q.id, q.number, List.of());
-        ByteBuffer frame = ByteBuffer.allocate(8 + png.length);
-        frame.putInt(1).putInt(2).put(png).flip(); // PREVIEW_IMAGE, PNG
+        boolean jpeg = jpegPreviews;
+        byte[] image = jpeg ? jpeg(png) : png;
+        ByteBuffer frame = ByteBuffer.allocate(8 + image.length);
+        frame.putInt(1).putInt(jpeg ? 1 : 2).put(image).flip(); // PREVIEW_IMAGE, JPEG or PNG
         try {
             c.send(frame);
         } catch (RuntimeException gone) {
             // the socket dropped: ComfyUI sends to nobody then
+        }
+    }
+
+    private static byte[] jpeg(byte[] png) {
+        try {
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+            java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(img.getWidth(), img.getHeight(), java.awt.image.BufferedImage.TYPE_INT_RGB);
+            rgb.getGraphics().drawImage(img, 0, 0, null);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(rgb, "jpeg", out);
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -114,6 +114,20 @@ class ComfyUiTest {
     }
 
     @Test
+    void aJpegPreviewIsKeptAsAPng() throws Exception {
+        ComfyStandIn gpu = standIn();
+        gpu.jpegPreviews = true;
+        gpu.millisPerStep = 300;
+        start(List.of(gpu));
+        String id = submit(body(""));
+        JsonNode previewed = server.awaitJob(key, id, j -> j.path("status").asText().equals("intermediate-complete") && j.path("result").has("urls")
+                || j.path("status").asText().equals("completed"));
+        assertThat(previewed.get("status").asText()).isEqualTo("intermediate-complete");
+        byte[] png = server.send("GET", URI.create(previewed.get("result").get("urls").get(0).asText()).getPath(), null, Map.of()).bytes();
+        assertThat(PngText.size(png)).containsExactly(64, 64);
+    }
+
+    @Test
     void theEventStreamShowsTheServersStepsAndAPreviewBeforeCompleted() throws Exception {
         ComfyStandIn gpu = standIn();
         gpu.millisPerStep = 150;
