@@ -373,6 +373,10 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                   test     run the test suite (./mvnw verify) with a JDK 21 or newer (the ./easel script only)
                   help     print this
 
+                Client commands (of any easel or Krea-compatible server, through its public API; each has --help):
+                  generate "a fox in the snow" --aspect 16:9 --seed 7 --style ink:0.8 -o fox.png
+                  jobs list|get|cancel|delete, account, completion
+
                 Options of serve (flag, environment variable, default):
                 """);
         for (Option o : OPTIONS) {

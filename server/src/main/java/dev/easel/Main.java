@@ -41,6 +41,9 @@ public final class Main {
             System.err.print(Config.usage());
             System.exit(2);
         }
+        if (dev.easel.cli.Cli.COMMANDS.contains(args.get(0))) { // a client of a server's public API, not a server
+            System.exit(dev.easel.cli.Cli.run(argv, System.out, System.err, System.getenv(), System.console() != null));
+        }
         if (args.contains("--help") || args.contains("-h") || args.get(0).equals("help")) {
             System.out.print(Config.usage());
             return;
@@ -51,7 +54,7 @@ public final class Main {
         }
         boolean worker = args.get(0).equals("worker");
         if (!args.get(0).equals("serve") && !worker) {
-            System.err.println("easel: unknown command " + args.get(0) + " (commands: serve, worker, migrate, test, help)\n\n" + Config.usage());
+            System.err.println("easel: unknown command " + args.get(0) + " (commands: serve, worker, migrate, test, help; generate, jobs, account, completion)\n\n" + Config.usage());
             System.exit(2);
         }
         Config config;

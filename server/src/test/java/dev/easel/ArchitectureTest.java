@@ -27,6 +27,9 @@ class ArchitectureTest {
     /** package → the packages it must not use. The root package ({@code Easel}, {@code Main}) wires everything. */
     private static final Map<String, List<String>> FORBIDDEN = Map.ofEntries(
             Map.entry("http", List.of()),
+            // a thin client of the public API: nothing of the server, only the one Jackson setup
+            Map.entry("cli", List.of("http", "jobs", "accounts", "assets", "styles", "moodboards", "webhooks", "engine", "expand", "ops",
+                    "store", "blobs", "errors", "net", "crypto", "billing")),
             Map.entry("jobs", List.of("http")),
             Map.entry("accounts", List.of("http", "jobs")),
             Map.entry("assets", List.of("http", "jobs")),

@@ -1,0 +1,166 @@
+package dev.easel.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.easel.TestServer;
+import dev.easel.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client commands against a real server over real HTTP: each exit code, the saved file equal to
+ * the served PNG, plain output when not on a terminal, and Ctrl-C (a signal to a real process)
+ * cancelling the job it waits for.
+ */
+class CliTest {
+    private TestServer server;
+    private String key;
+    private Path dir;
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start(1, 300, Clock.systemUTC()); // 2.4 s a job: time to see it sample
+        key = server.account("10", 4, 10);
+        dir = TestServer.tempDir("easel-cli-");
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        TestServer.deleteTree(dir);
+    }
+
+    record Run(int code, String out, String err) {}
+
+    private Run run(String... args) {
+        return run(false, args);
+    }
+
+    private Run run(boolean terminal, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (!all.contains("--url")) all.addAll(List.of("--url", server.base));
+        if (!all.contains("--key")) all.addAll(List.of("--key", key));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = Cli.run(all.toArray(String[]::new), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), Map.of(), terminal);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void generateSavesTheServedPngAndSaysEachStatusOnItsOwnLine() throws Exception {
+        Path file = dir.resolve("fox.png");
+        Run r = run("generate", "a fox in the snow", "--aspect", "16:9", "--seed", "7", "--style", "ink:0.8", "--creativity", "raw", "-o", file.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith(file + " (seed 7, ");
+        List<String> lines = r.err().lines().toList();
+        assertThat(lines).as("one plain line per status, no bar").allSatisfy(l -> assertThat(l).startsWith("job ").doesNotContain("\r"));
+        assertThat(lines.get(lines.size() - 1)).endsWith("completed");
+        assertThat(lines.stream().map(l -> l.split(" ")[2]).toList()).doesNotHaveDuplicates().contains("sampling");
+        String id = lines.get(0).split(" ")[1];
+        JsonNode job = server.get(key, "/jobs/" + id).json();
+        byte[] served = server.send("GET", URI.create(job.at("/result/urls/0").asText()).getPath(), null, Map.of()).bytes();
+        assertThat(Files.readAllBytes(file)).isEqualTo(served);
+        assertThat(job.at("/result/width").asInt()).isGreaterThan(job.at("/result/height").asInt());
+    }
+
+    @Test
+    void onATerminalTheStatusIsALiveBar() {
+        Run r = run(true, "generate", "a fox", "-o", dir.resolve("bar.png").toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.err()).contains("\r[").contains("sampling").contains("[##############################] completed");
+    }
+
+    @Test
+    void noWaitPrintsTheJobAndJobsCommandsReadAndEndIt() throws Exception {
+        Run submitted = run("generate", "a fox", "--no-wait", "--json");
+        assertThat(submitted.code()).isZero();
+        String id = Json.MAPPER.readTree(submitted.out()).get("job_id").asText();
+        assertThat(run("jobs", "get", id).out()).contains("\"job_id\" : \"" + id + "\"");
+        assertThat(run("jobs", "list", "--limit", "5").out()).contains(id);
+        Run cancelled = run("jobs", "cancel", id);
+        assertThat(cancelled.out().strip()).isIn(id + " cancelled", id + " completed");
+        assertThat(run("account").out()).contains("\"balance_usd\"");
+        assertThat(run("completion").out()).contains("complete -F");
+    }
+
+    @Test
+    void exitCodesSayWhatHappened() throws Exception {
+        Run refused = run("generate", "a fox", "--aspect", "5:4");
+        assertThat(refused.code()).isEqualTo(Cli.REFUSED);
+        assertThat(refused.err()).contains("(400)").contains("aspect_ratio");
+
+        assertThat(run("generate").code()).as("no prompt").isEqualTo(Cli.USAGE);
+        assertThat(run("generate", "a fox", "--seed", "seven").code()).isEqualTo(Cli.USAGE);
+        assertThat(run("generate", "a fox", "--key", "easel_nope").code()).isEqualTo(Cli.REFUSED);
+
+        int free;
+        try (ServerSocket s = new ServerSocket(0)) {
+            free = s.getLocalPort();
+        }
+        Run down = run("generate", "a fox", "--url", "http://127.0.0.1:" + free);
+        assertThat(down.code()).isEqualTo(Cli.UNREACHABLE);
+        assertThat(down.err()).contains("cannot reach");
+
+        // a reference that is not there fails the job itself
+        Run failed = run("generate", "a fox", "--reference", server.base + "/images/nothing-here.png:0.5");
+        assertThat(failed.code()).as(failed.err()).isEqualTo(Cli.FAILED);
+        assertThat(failed.err()).contains("reference_unavailable");
+    }
+
+    @Test
+    void aJobCancelledWhileTheCommandWaitsEndsItWithCodeFive() throws Exception {
+        Thread canceller = new Thread(() -> {
+            JsonNode page;
+            do {
+                TestServer.sleep(20);
+                page = server.get(key, "/jobs?limit=1").json();
+            } while (page.path("items").isEmpty() || !page.at("/items/0/status").asText().equals("sampling"));
+            server.delete(key, "/jobs/" + page.at("/items/0/job_id").asText());
+        });
+        canceller.start();
+        Run r = run("generate", "a slow fox");
+        canceller.join();
+        assertThat(r.code()).isEqualTo(Cli.CANCELLED);
+        assertThat(r.err()).contains("was cancelled");
+    }
+
+    /** A real process: SIGTERM (as Ctrl-C's SIGINT) while it waits cancels its job, then it exits with 5. */
+    @Test
+    void interruptingTheCommandCancelsItsJob() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), "dev.easel.Main", "generate", "a fox that takes its time", "--url", server.base,
+                "--key", key).redirectErrorStream(true).redirectOutput(dir.resolve("said.txt").toFile()).start();
+        try {
+            JsonNode page;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            do {
+                TestServer.sleep(20);
+                page = server.get(key, "/jobs?limit=1").json();
+                if (System.nanoTime() > deadline) throw new AssertionError("the command never submitted its job");
+            } while (page.path("items").isEmpty() || !page.at("/items/0/status").asText().equals("sampling"));
+            String id = page.at("/items/0/job_id").asText();
+            p.destroy(); // SIGTERM: the JVM runs its shutdown hooks, as on SIGINT
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            String said = Files.readString(dir.resolve("said.txt")); // destroy() closes the process's streams: its output went to a file
+            assertThat(p.exitValue()).as(said).isEqualTo(Cli.CANCELLED);
+            assertThat(said).contains("cancelling job " + id);
+            assertThat(server.get(key, "/jobs/" + id).json().get("status").asText()).isEqualTo("cancelled");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}
