@@ -28,14 +28,15 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "easel", mixinStandardHelpOptions = true, version = "easel client",
         description = "Talks to an easel (or any Krea-compatible) server through its public API.",
-        subcommands = {Cli.Generate.class, Cli.Jobs.class, Cli.Account.class, Cli.Completion.class},
+        subcommands = {Cli.Generate.class, Cli.Jobs.class, Cli.Account.class, Cli.Library.Styles.class, Cli.Library.Assets.class,
+                Cli.Admin.class, Cli.Completion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "2:usage error", "3:the API refused the request (4xx; its message is printed)",
                 "4:the job failed (its error code and message are printed)", "5:the job was cancelled", "6:the server cannot be reached"})
 public final class Cli {
     public static final int OK = 0, USAGE = 2, REFUSED = 3, FAILED = 4, CANCELLED = 5, UNREACHABLE = 6;
     /** The commands this class runs; the others ({@code serve}, {@code worker}, {@code migrate}) are the server's. */
-    public static final List<String> COMMANDS = List.of("generate", "jobs", "account", "completion");
+    public static final List<String> COMMANDS = List.of("generate", "jobs", "account", "styles", "assets", "admin", "completion");
 
     @Option(names = "--url", defaultValue = "${env:EASEL_URL:-http://localhost:8080}", scope = CommandLine.ScopeType.INHERIT,
             description = "the server (default ${DEFAULT-VALUE}; EASEL_URL)")
@@ -73,6 +74,10 @@ public final class Cli {
             if (e instanceof KreaApi.Unreachable u) {
                 err.println("easel: " + u.getMessage());
                 return UNREACHABLE;
+            }
+            if (e instanceof IllegalArgumentException bad) {
+                err.println("easel: " + bad.getMessage());
+                return USAGE;
             }
             throw e;
         });
@@ -371,6 +376,214 @@ public final class Cli {
         public Integer call() throws Exception {
             cli.out.println(cli.api().get("/account").toPrettyString());
             return OK;
+        }
+    }
+
+    /** Uploads and lists of the account's library: LoRA styles and assets. */
+    static final class Library {
+        /** The first page of a library list: one line per item (id and its name), or the JSON page. */
+        static int list(Cli cli, String path, String nameField, boolean json) throws Exception {
+            JsonNode page = cli.api().get(path + "?limit=100");
+            if (json) {
+                cli.out.println(page.toPrettyString());
+                return OK;
+            }
+            for (JsonNode item : page.path("items")) cli.out.println(item.path("id").asText() + "  " + item.path(nameField).asText(""));
+            if (page.hasNonNull("next_cursor")) cli.out.println("more: use the API with cursor=" + page.get("next_cursor").asText());
+            return OK;
+        }
+
+        @Command(name = "styles", mixinStandardHelpOptions = true, description = "Your LoRA styles.",
+                subcommands = {Styles.Upload.class, Styles.ListStyles.class})
+        static final class Styles {
+            @ParentCommand
+            Cli cli;
+
+            @Command(name = "upload", mixinStandardHelpOptions = true, description = "Uploads a LoRA (.safetensors) as a style; prints it (JSON).")
+            static final class Upload implements Callable<Integer> {
+                @ParentCommand
+                Styles styles;
+
+                @Parameters(paramLabel = "FILE")
+                Path file;
+
+                @Option(names = "--title")
+                String title;
+
+                @Option(names = "--prompt", description = "words the style adds to the prompt")
+                String prompt;
+
+                @Override
+                public Integer call() throws Exception {
+                    java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+                    fields.put("title", title);
+                    fields.put("prompt", prompt);
+                    styles.cli.out.println(styles.cli.api().upload("/styles", file, fields).toPrettyString());
+                    return OK;
+                }
+            }
+
+            @Command(name = "list", mixinStandardHelpOptions = true, description = "Your styles: id and title.")
+            static final class ListStyles implements Callable<Integer> {
+                @ParentCommand
+                Styles styles;
+
+                @Option(names = "--json")
+                boolean json;
+
+                @Override
+                public Integer call() throws Exception {
+                    return list(styles.cli, "/styles", "title", json);
+                }
+            }
+        }
+
+        @Command(name = "assets", mixinStandardHelpOptions = true, description = "Your uploaded images.",
+                subcommands = {Assets.Upload.class, Assets.ListAssets.class})
+        static final class Assets {
+            @ParentCommand
+            Cli cli;
+
+            @Command(name = "upload", mixinStandardHelpOptions = true, description = "Uploads an image as an asset; prints it (JSON).")
+            static final class Upload implements Callable<Integer> {
+                @ParentCommand
+                Assets assets;
+
+                @Parameters(paramLabel = "FILE")
+                Path file;
+
+                @Option(names = "--description")
+                String description;
+
+                @Override
+                public Integer call() throws Exception {
+                    java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+                    fields.put("description", description);
+                    assets.cli.out.println(assets.cli.api().upload("/assets", file, fields).toPrettyString());
+                    return OK;
+                }
+            }
+
+            @Command(name = "list", mixinStandardHelpOptions = true, description = "Your assets: id and description.")
+            static final class ListAssets implements Callable<Integer> {
+                @ParentCommand
+                Assets assets;
+
+                @Option(names = "--json")
+                boolean json;
+
+                @Override
+                public Integer call() throws Exception {
+                    return list(assets.cli, "/assets", "description", json);
+                }
+            }
+        }
+    }
+
+    /** The admin API, with the admin token: --admin-token, else EASEL_ADMIN_TOKEN, else <data-dir>/admin-token. */
+    @Command(name = "admin", mixinStandardHelpOptions = true, description = "Accounts, credits and keys (the admin token).",
+            subcommands = {Admin.Accounts.class})
+    static final class Admin {
+        @ParentCommand
+        Cli cli;
+
+        @Option(names = "--admin-token", scope = CommandLine.ScopeType.INHERIT, description = "default EASEL_ADMIN_TOKEN, else <data-dir>/admin-token")
+        String token;
+
+        KreaApi api() {
+            String t = token != null ? token : cli.env.get("EASEL_ADMIN_TOKEN");
+            if (t == null) {
+                try {
+                    t = Files.readString(cli.dataDir.resolve("admin-token")).strip();
+                } catch (IOException e) {
+                    // none: the server says so
+                }
+            }
+            return new KreaApi(cli.url, t);
+        }
+
+        @Command(name = "accounts", mixinStandardHelpOptions = true, description = "Accounts.",
+                subcommands = {Accounts.Create.class, Accounts.Credit.class, Accounts.Keys.class})
+        static final class Accounts {
+            @ParentCommand
+            Admin admin;
+
+            @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates an account; prints it with its API key (shown once).")
+            static final class Create implements Callable<Integer> {
+                @ParentCommand
+                Accounts accounts;
+
+                @Parameters(paramLabel = "NAME")
+                String name;
+
+                @Option(names = "--credits", description = "USD (default 0)")
+                java.math.BigDecimal credits;
+
+                @Option(names = "--max-concurrent")
+                Integer maxConcurrent;
+
+                @Option(names = "--max-backlog")
+                Integer maxBacklog;
+
+                @Override
+                public Integer call() throws Exception {
+                    ObjectNode body = Json.MAPPER.createObjectNode().put("name", name);
+                    if (credits != null) body.put("credits_usd", credits);
+                    if (maxConcurrent != null) body.put("max_concurrent_jobs", maxConcurrent);
+                    if (maxBacklog != null) body.put("max_backlog", maxBacklog);
+                    accounts.admin.cli.out.println(accounts.admin.api().post("/admin/accounts", body, null).toPrettyString());
+                    return OK;
+                }
+            }
+
+            @Command(name = "credit", mixinStandardHelpOptions = true, description = "Adds credits (negative: takes them away); prints the account.")
+            static final class Credit implements Callable<Integer> {
+                @ParentCommand
+                Accounts accounts;
+
+                @Parameters(index = "0", paramLabel = "ID")
+                String id;
+
+                @Parameters(index = "1", paramLabel = "USD")
+                java.math.BigDecimal amount;
+
+                @Override
+                public Integer call() throws Exception {
+                    JsonNode a = accounts.admin.api().post("/admin/accounts/" + enc(id) + "/credits",
+                            Json.MAPPER.createObjectNode().put("amount_usd", amount), null);
+                    accounts.admin.cli.out.println(a.toPrettyString());
+                    return OK;
+                }
+            }
+
+            @Command(name = "keys", mixinStandardHelpOptions = true, description = "Issues a new API key (--issue) or revokes them all (--revoke).")
+            static final class Keys implements Callable<Integer> {
+                @ParentCommand
+                Accounts accounts;
+
+                @Parameters(paramLabel = "ID")
+                String id;
+
+                @CommandLine.ArgGroup(multiplicity = "1")
+                What what;
+
+                static final class What {
+                    @Option(names = "--issue", required = true)
+                    boolean issue;
+
+                    @Option(names = "--revoke", required = true)
+                    boolean revoke;
+                }
+
+                @Override
+                public Integer call() throws Exception {
+                    KreaApi api = accounts.admin.api();
+                    String path = "/admin/accounts/" + enc(id) + "/keys";
+                    JsonNode out = what.issue ? api.post(path, Json.MAPPER.createObjectNode(), null) : api.delete(path);
+                    accounts.admin.cli.out.println(out.toPrettyString());
+                    return OK;
+                }
+            }
         }
     }
 

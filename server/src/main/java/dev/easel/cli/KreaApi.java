@@ -67,7 +67,11 @@ final class KreaApi {
                 : HttpRequest.BodyPublishers.ofString(body.toString()));
         if (body != null) b.header("Content-Type", "application/json");
         if (webhookUrl != null) b.header("X-Webhook-URL", webhookUrl);
-        HttpResponse<byte[]> res = exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        return answer(method, path, exchange(b.build(), HttpResponse.BodyHandlers.ofByteArray()));
+    }
+
+    /** A 2xx answer's JSON; else {@link Refused} (4xx) or {@link Unreachable}. */
+    private static JsonNode answer(String method, String path, HttpResponse<byte[]> res) throws Refused, Unreachable {
         JsonNode json;
         try {
             json = res.body().length == 0 ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(res.body());
@@ -78,6 +82,30 @@ final class KreaApi {
         String message = json.path("error").isTextual() ? json.get("error").asText() : json.toString();
         if (res.statusCode() / 100 == 4) throw new Refused(res.statusCode(), message);
         throw new Unreachable("the server answered " + res.statusCode() + ": " + message, null);
+    }
+
+    /** A multipart upload: {@code file} as the part {@code file}, and text fields (null values left out). */
+    JsonNode upload(String path, java.nio.file.Path file, java.util.Map<String, String> fields) throws Refused, Unreachable, InterruptedException {
+        String boundary = "easel-" + java.util.UUID.randomUUID();
+        StringBuilder head = new StringBuilder();
+        fields.forEach((name, value) -> {
+            if (value != null) {
+                head.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(name).append("\"\r\n\r\n")
+                        .append(value).append("\r\n");
+            }
+        });
+        head.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"file\"; filename=\"")
+                .append(file.getFileName().toString().replace("\"", "")).append("\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+        HttpRequest.BodyPublisher body;
+        try {
+            body = HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofString(head.toString()), HttpRequest.BodyPublishers.ofFile(file),
+                    HttpRequest.BodyPublishers.ofString("\r\n--" + boundary + "--\r\n"));
+        } catch (java.io.FileNotFoundException e) {
+            throw new IllegalArgumentException("no file " + file);
+        }
+        HttpResponse<byte[]> res = exchange(request(path).header("Content-Type", "multipart/form-data; boundary=" + boundary).POST(body).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        return answer("POST", path, res);
     }
 
     /** A file at an absolute URL (a result image: its URL is a capability, no key is sent). */

@@ -98,6 +98,36 @@ class CliTest {
     }
 
     @Test
+    void theLibraryAndTheAdminCommands() throws Exception {
+        Path lora = dir.resolve("ink.safetensors"), png = dir.resolve("red.png");
+        Files.write(lora, new dev.easel.styles.SafetensorsWriter().peftLayer("transformer.transformer_blocks.0.attn.to_q", 4, 16, 16).bytes());
+        Files.write(png, dev.easel.engine.png.PngEncoder.encode(8, 8, new byte[8 * 8 * 3], Map.of()));
+        Run style = run("styles", "upload", lora.toString(), "--title", "my ink");
+        assertThat(style.code()).as(style.err()).isZero();
+        String styleId = Json.MAPPER.readTree(style.out()).get("id").asText();
+        assertThat(run("styles", "list").out()).contains(styleId + "  my ink");
+        Run asset = run("assets", "upload", png.toString(), "--description", "a red square");
+        assertThat(asset.code()).as(asset.err()).isZero();
+        assertThat(run("assets", "list").out()).contains(Json.MAPPER.readTree(asset.out()).get("id").asText() + "  a red square");
+        assertThat(run("styles", "upload", dir.resolve("missing.safetensors").toString()).code()).isEqualTo(Cli.USAGE);
+
+        String admin = server.easel.adminToken();
+        Run created = run("admin", "accounts", "create", "acme", "--credits", "2.5", "--max-concurrent", "3", "--admin-token", admin);
+        assertThat(created.code()).as(created.err()).isZero();
+        JsonNode account = Json.MAPPER.readTree(created.out());
+        String id = account.get("id").asText(), newKey = account.get("api_key").asText();
+        assertThat(run("account", "--key", newKey).out()).contains("\"max_concurrent_jobs\" : 3");
+        assertThat(Json.MAPPER.readTree(run("admin", "accounts", "credit", id, "1.5", "--admin-token", admin).out()).get("balance_usd").decimalValue())
+                .isEqualByComparingTo("4.0");
+        assertThat(run("admin", "accounts", "keys", id, "--revoke", "--admin-token", admin).out()).contains("\"revoked\" : 1");
+        assertThat(run("account", "--key", newKey).code()).isEqualTo(Cli.REFUSED);
+        String issued = Json.MAPPER.readTree(run("admin", "accounts", "keys", id, "--issue", "--admin-token", admin).out()).get("api_key").asText();
+        assertThat(run("account", "--key", issued).code()).isZero();
+        assertThat(run("admin", "accounts", "create", "x", "--admin-token", "wrong").code()).isEqualTo(Cli.REFUSED);
+        assertThat(run("admin", "accounts", "keys", id, "--admin-token", admin).code()).as("--issue or --revoke").isEqualTo(Cli.USAGE);
+    }
+
+    @Test
     void exitCodesSayWhatHappened() throws Exception {
         Run refused = run("generate", "a fox", "--aspect", "5:4");
         assertThat(refused.code()).isEqualTo(Cli.REFUSED);
