@@ -17,7 +17,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -119,7 +118,7 @@ class ClusterTest {
             String w2Owner = Files.readString(w2.data().resolve("node-id")).strip() + "/%";
             List<String> held = new ArrayList<>();
             try (Connection c = connect(db)) {
-                awaitTrue(() -> !heldBy(c, w2Owner).isEmpty(), Duration.ofMinutes(1), "worker-2 never held a job");
+                TestServer.await("worker-2 never held a job", Duration.ofMinutes(1), () -> !heldBy(c, w2Owner).isEmpty());
                 w2.kill();
                 held.addAll(heldBy(c, w2Owner));
             }
@@ -162,13 +161,13 @@ class ClusterTest {
 
             // every webhook arrived at least once, with the completed job
             Set<String> hooked = new HashSet<>();
-            awaitTrue(() -> {
+            TestServer.await("webhooks delivered: " + hooked.size() + " of " + withWebhook.size(), Duration.ofMinutes(2), () -> {
                 for (RemoteSite.Received r : hooks.received) {
                     JsonNode payload = json(r.body());
                     if (payload.get("status").asText().equals("completed")) hooked.add(payload.get("job_id").asText());
                 }
                 return hooked.containsAll(withWebhook);
-            }, Duration.ofMinutes(2), "webhooks delivered: " + hooked.size() + " of " + withWebhook.size());
+            });
             phase.accept("webhooks");
 
             // every image, through every API node (a job's URL names the node that answered; the path works on any)
@@ -230,7 +229,7 @@ class ClusterTest {
         }
 
         void awaitHealthy() {
-            awaitTrue(() -> {
+            TestServer.await(name + " did not become ready", Duration.ofSeconds(60), () -> {
                 if (!process.isAlive()) throw new AssertionError(name + " exited: " + tail());
                 try {
                     return HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/readyz")).build(), HttpResponse.BodyHandlers.discarding())
@@ -240,7 +239,7 @@ class ClusterTest {
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
-            }, Duration.ofSeconds(60), name + " did not become ready");
+            });
         }
 
         /** SIGKILL: the process ends at once, mid-render, without releasing anything. */
@@ -332,21 +331,13 @@ class ClusterTest {
 
     private static void awaitCount(String db, String where, long atLeast, Duration limit) throws java.sql.SQLException {
         try (Connection c = connect(db)) {
-            awaitTrue(() -> {
+            TestServer.await("jobs with " + where + " did not reach " + atLeast, limit, () -> {
                 try {
                     return count(c, "SELECT count(*) FROM jobs WHERE " + where) >= atLeast;
                 } catch (java.sql.SQLException e) {
                     throw new IllegalStateException(e);
                 }
-            }, limit, "jobs with " + where + " did not reach " + atLeast);
-        }
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier done, Duration limit, String what) {
-        Instant deadline = Instant.now().plus(limit);
-        while (!done.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) throw new AssertionError(what);
-            TestServer.sleep(20);
+            });
         }
     }
 

@@ -142,6 +142,22 @@ public final class TestServer extends ApiClient implements AutoCloseable {
         ApiClient.sleep(ms);
     }
 
+    /**
+     * Waits until {@code done} holds: an observable state, looked at every few milliseconds, never a
+     * fixed sleep; fails with {@code what} after 30 s (or {@code limit}).
+     */
+    public static void await(String what, java.util.function.BooleanSupplier done) {
+        await(what, Duration.ofSeconds(30), done);
+    }
+
+    public static void await(String what, Duration limit, java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("not within " + limit.toSeconds() + " s: " + what);
+            ApiClient.sleep(10);
+        }
+    }
+
     public record Response(int status, java.net.http.HttpHeaders headers, byte[] bytes) {
         public String body() {
             return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);

@@ -92,11 +92,7 @@ public final class GpuPoolBench {
                         .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"p\",\"width\":1024,\"height\":1024,\"seed\":" + i
                                 + ",\"response_format\":\"b64_json\"}")).build(), HttpResponse.BodyHandlers.ofByteArray());
                 direct[i] = System.nanoTime() - t;
-                String id = server.generate(key, "{\"prompt\":\"p\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\",\"seed\":" + i + "}")
-                        .json().get("job_id").asText();
-                var done = server.awaitJob(key, id, j -> j.get("status").asText().equals("completed"));
-                viaEasel[i] = (Instant.parse(done.get("completed_at").asText()).toEpochMilli()
-                        - Instant.parse(done.get("created_at").asText()).toEpochMilli()) * 1_000_000L;
+                viaEasel[i] = throughEasel(server, key, i);
             }
             Arrays.sort(viaEasel);
             Arrays.sort(direct);
@@ -124,11 +120,7 @@ public final class GpuPoolBench {
                 direct.generate(new GpuDriver.Request(java.util.UUID.randomUUID().toString(), "p", 1024, 1024, i, 8, 1.0, List.of(), null),
                         java.time.Duration.ofMinutes(1), GpuDriver.Events.NONE);
                 alone[i] = System.nanoTime() - t;
-                String id = server.generate(key, "{\"prompt\":\"p\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\",\"seed\":" + i + "}")
-                        .json().get("job_id").asText();
-                var done = server.awaitJob(key, id, j -> j.get("status").asText().equals("completed"));
-                viaEasel[i] = (Instant.parse(done.get("completed_at").asText()).toEpochMilli()
-                        - Instant.parse(done.get("created_at").asText()).toEpochMilli()) * 1_000_000L;
+                viaEasel[i] = throughEasel(server, key, i);
             }
             Arrays.sort(viaEasel);
             Arrays.sort(alone);
@@ -150,6 +142,15 @@ public final class GpuPoolBench {
             System.out.printf("  comfyui, DELETE of a sampling job to the server's cancel call: p50 %.1f ms, max %.1f ms (%d jobs)%n",
                     toCancel[n / 2] / 1e6, toCancel[n - 1] / 1e6, n);
         }
+    }
+
+    /** One 1024x1024 job through easel, waited for: its created_at to completed_at, in nanoseconds (millisecond timestamps). */
+    private static long throughEasel(TestServer server, String key, long seed) {
+        String id = server.generate(key, "{\"prompt\":\"p\",\"aspect_ratio\":\"1:1\",\"resolution\":\"1K\",\"seed\":" + seed + "}")
+                .json().get("job_id").asText();
+        var done = server.awaitStatus(key, id, "completed");
+        return (Instant.parse(done.get("completed_at").asText()).toEpochMilli()
+                - Instant.parse(done.get("created_at").asText()).toEpochMilli()) * 1_000_000L;
     }
 
     private static void awaitUp(TestServer server, int n) throws InterruptedException {

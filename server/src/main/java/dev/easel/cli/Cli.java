@@ -188,7 +188,7 @@ public final class Cli {
             }, "easel-cancel-on-interrupt");
             if (cancelOnInterrupt) Runtime.getRuntime().addShutdownHook(cancelHook);
             try {
-                Progress progress = new Progress(cli, id);
+                StatusLine progress = new StatusLine(cli, id);
                 api.follow(id, j -> {
                     last.set(j);
                     progress.show(j);
@@ -249,13 +249,13 @@ public final class Cli {
     }
 
     /** What a person sees while a job runs: a live bar on a terminal, one line per status otherwise. */
-    private static final class Progress {
+    private static final class StatusLine {
         private final Cli cli;
         private final String id;
         private String lastStatus;
         private boolean drawn;
 
-        Progress(Cli cli, String id) {
+        StatusLine(Cli cli, String id) {
             this.cli = cli;
             this.id = id;
         }

@@ -17,10 +17,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,7 +50,7 @@ class BucketLossTest {
             assertThat(lost.body()).contains("file storage is unavailable; retry shortly");
 
             String second = server.generate(key, TestServer.SIMPLE_BODY).json().get("job_id").asText();
-            await(() -> server.easel.jobs().get(accountId, second).map(Job::freeAttempts).orElse(0) >= 1);
+            TestServer.await("the render re-queued", java.time.Duration.ofSeconds(60), () -> server.easel.jobs().get(accountId, second).map(Job::freeAttempts).orElse(0) >= 1);
             assertThat(server.easel.jobs().get(accountId, second).orElseThrow().status().isTerminal())
                     .as("the job waits for the bucket instead of failing").isFalse();
 
@@ -62,14 +60,6 @@ class BucketLossTest {
             assertThat(http.send(HttpRequest.newBuilder(again).build(), HttpResponse.BodyHandlers.ofByteArray()).body())
                     .startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
             assertThat(http.send(HttpRequest.newBuilder(image).build(), HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
-        }
-    }
-
-    private static void await(BooleanSupplier done) {
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (!done.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) throw new AssertionError("not reached in 60 s");
-            TestServer.sleep(20);
         }
     }
 

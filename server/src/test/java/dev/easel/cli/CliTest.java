@@ -46,6 +46,16 @@ class CliTest {
 
     record Run(int code, String out, String err) {}
 
+    /** Waits until the account's newest job samples (the command submitted it and waits on it); returns its id. */
+    private String awaitNewestSampling() {
+        JsonNode[] page = new JsonNode[1];
+        TestServer.await("the command's job samples", () -> {
+            page[0] = server.get(key, "/jobs?limit=1").json();
+            return page[0].at("/items/0/status").asText().equals("sampling");
+        });
+        return page[0].at("/items/0/job_id").asText();
+    }
+
     private Run run(String... args) {
         return run(false, args);
     }
@@ -153,14 +163,7 @@ class CliTest {
 
     @Test
     void aJobCancelledWhileTheCommandWaitsEndsItWithCodeFive() throws Exception {
-        Thread canceller = new Thread(() -> {
-            JsonNode page;
-            do {
-                TestServer.sleep(20);
-                page = server.get(key, "/jobs?limit=1").json();
-            } while (page.path("items").isEmpty() || !page.at("/items/0/status").asText().equals("sampling"));
-            server.delete(key, "/jobs/" + page.at("/items/0/job_id").asText());
-        });
+        Thread canceller = new Thread(() -> server.delete(key, "/jobs/" + awaitNewestSampling()));
         canceller.start();
         Run r = run("generate", "a slow fox");
         canceller.join();
@@ -175,14 +178,7 @@ class CliTest {
                 System.getProperty("java.class.path"), "dev.easel.Main", "generate", "a fox that takes its time", "--url", server.base,
                 "--key", key).redirectErrorStream(true).redirectOutput(dir.resolve("said.txt").toFile()).start();
         try {
-            JsonNode page;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            do {
-                TestServer.sleep(20);
-                page = server.get(key, "/jobs?limit=1").json();
-                if (System.nanoTime() > deadline) throw new AssertionError("the command never submitted its job");
-            } while (page.path("items").isEmpty() || !page.at("/items/0/status").asText().equals("sampling"));
-            String id = page.at("/items/0/job_id").asText();
+            String id = awaitNewestSampling();
             p.destroy(); // SIGTERM: the JVM runs its shutdown hooks, as on SIGINT
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             String said = Files.readString(dir.resolve("said.txt")); // destroy() closes the process's streams: its output went to a file

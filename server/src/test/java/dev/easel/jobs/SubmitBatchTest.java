@@ -9,6 +9,7 @@ import dev.easel.store.AccountStore;
 import dev.easel.store.Batcher;
 import dev.easel.store.Database;
 import dev.easel.store.Dialect;
+import dev.easel.store.HeldTransaction;
 import dev.easel.store.StoreException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -59,19 +60,7 @@ class SubmitBatchTest {
      * first submission waits inside its transaction, and those after it wait for the next batch.
      */
     private CountDownLatch holdAccount(String accountId) throws InterruptedException {
-        CountDownLatch inside = new CountDownLatch(1), release = new CountDownLatch(1);
-        pool.submit(() -> other.tx(tx -> {
-            tx.update("UPDATE accounts SET name = name WHERE id = ?", accountId);
-            inside.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return null;
-        }));
-        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
-        return release;
+        return HeldTransaction.hold(pool, other, tx -> tx.update("UPDATE accounts SET name = name WHERE id = ?", accountId));
     }
 
     private Future<JobService.Submitted> submit(String accountId, String key, String hash) {
@@ -94,12 +83,8 @@ class SubmitBatchTest {
 
     /** Waits until a batch runs and {@code waiting} submissions wait behind it (an observable state, not a sleep). */
     private void awaitState(int waiting) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         Batcher.State want = new Batcher.State(waiting, true);
-        while (!server.easel.jobs().submissionState().equals(want)) {
-            if (System.nanoTime() > deadline) throw new AssertionError(server.easel.jobs().submissionState() + ", not " + want);
-            Thread.sleep(1);
-        }
+        TestServer.await("submissions " + want, () -> server.easel.jobs().submissionState().equals(want));
     }
 
     private static Throwable failure(Future<?> f) throws InterruptedException {

@@ -3,6 +3,7 @@ package dev.easel.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.easel.TestServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,12 +55,8 @@ class BatcherTest {
         }
     }
 
-    private void awaitWaiting(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (batcher.state().waiting() < n) {
-            if (System.nanoTime() > deadline) throw new AssertionError("only " + batcher.state().waiting() + " calls waiting, not " + n);
-            Thread.sleep(1);
-        }
+    private void awaitWaiting(int n) {
+        TestServer.await(n + " calls waiting", () -> batcher.state().waiting() >= n);
     }
 
     @Test

@@ -54,18 +54,7 @@ class GroupCommitTest {
 
     /** Holds the writer inside a transaction until released: whatever is submitted meanwhile commits as one group. */
     private CountDownLatch holdWriter() throws InterruptedException {
-        CountDownLatch inside = new CountDownLatch(1), release = new CountDownLatch(1);
-        pool.submit(() -> db.tx(tx -> {
-            inside.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-            return null;
-        }));
-        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
-        return release;
+        return HeldTransaction.hold(pool, db, tx -> null);
     }
 
     private Future<Object> insert(int id, Integer parent, boolean thenFail) {
@@ -78,11 +67,7 @@ class GroupCommitTest {
 
     /** Waits until {@code n} transactions are queued behind the held writer (an observable state, not a sleep). */
     private void awaitQueued(int n) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (db.queuedWrites() < n) {
-            if (System.nanoTime() > deadline) throw new AssertionError("only " + db.queuedWrites() + " queued");
-            Thread.onSpinWait();
-        }
+        TestServer.await(n + " transactions queued", () -> db.queuedWrites() >= n);
     }
 
     @Test

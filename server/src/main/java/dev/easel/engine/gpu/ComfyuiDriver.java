@@ -109,7 +109,8 @@ public final class ComfyuiDriver implements GpuDriver {
                 Frame f = frames.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)), TimeUnit.NANOSECONDS);
                 if (f == null) {
                     if (System.nanoTime() - quietSince > TimeUnit.MILLISECONDS.toNanos(QUIET_MILLIS)) {
-                        if (finished(r.id(), timeout)) return image(r.id(), timeout);
+                        JsonNode ended = ended(r.id(), timeout);
+                        if (ended != null) return image(ended, timeout);
                         quietSince = System.nanoTime();
                     }
                     continue;
@@ -120,7 +121,8 @@ public final class ComfyuiDriver implements GpuDriver {
                     case Frame.Closed c -> {
                         // the socket dropped: connect again, then read what happened meanwhile
                         socket = connect(r.id(), frames, timeout);
-                        if (finished(r.id(), timeout)) return image(r.id(), timeout);
+                        JsonNode ended = ended(r.id(), timeout);
+                        if (ended != null) return image(ended, timeout);
                     }
                     case Frame.Message j -> {
                         JsonNode data = j.message().path("data");
@@ -128,10 +130,10 @@ public final class ComfyuiDriver implements GpuDriver {
                         switch (j.message().path("type").asText()) {
                             case "progress" -> events.step(data.path("value").asInt(), data.path("max").asInt());
                             case "execution_success" -> {
-                                return image(r.id(), timeout);
+                                return image(history(r.id(), timeout), timeout);
                             }
                             case "executing" -> {
-                                if (data.path("node").isNull()) return image(r.id(), timeout);
+                                if (data.path("node").isNull()) return image(history(r.id(), timeout), timeout);
                             }
                             case "execution_error" -> throw new ServerError("the prompt failed in node " + data.path("node_type").asText()
                                     + ": " + data.path("exception_message").asText(), null);
@@ -196,42 +198,41 @@ public final class ComfyuiDriver implements GpuDriver {
         return sub.isEmpty() ? name : sub + "/" + name;
     }
 
+    /** The prompt's entry in {@code /history} (missing while it is queued or runs, or when the server lost it). */
+    private JsonNode history(String id, Duration timeout) throws IOException, InterruptedException {
+        return json(call("GET", "history/" + id, null, timeout), "history").path(id);
+    }
+
     /**
-     * Whether the prompt has ended (its outputs are in {@code /history}); false while it is queued or
-     * runs; a {@link ServerError} when the server knows it no more (it restarted) or it ended without an image.
+     * The prompt's {@code /history} entry once it has ended well; null while it is queued or runs; a
+     * {@link ServerError} when the server knows it no more (it restarted) or it ended without an image.
      */
-    private boolean finished(String id, Duration timeout) throws IOException, InterruptedException {
-        JsonNode entry = json(call("GET", "history/" + id, null, timeout), "history").path(id);
+    private JsonNode ended(String id, Duration timeout) throws IOException, InterruptedException {
+        JsonNode entry = history(id, timeout);
         if (!entry.isMissingNode()) {
-            if ("success".equals(entry.path("status").path("status_str").asText())) return true;
+            if ("success".equals(entry.path("status").path("status_str").asText())) return entry;
             throw new ServerError("the prompt ended with status " + entry.path("status").path("status_str").asText("unknown"), null);
         }
-        if (queued(id, timeout)) return false;
+        if (queuePlace(id, timeout) != null) return null;
         throw new ServerError("the prompt is in neither the server's queue nor its history: the server lost it (a restart?)", null);
     }
 
     private boolean known(String id, Duration timeout) throws IOException, InterruptedException {
-        return !json(call("GET", "history/" + id, null, timeout), "history").path(id).isMissingNode() || queued(id, timeout);
+        return !history(id, timeout).isMissingNode() || queuePlace(id, timeout) != null;
     }
 
-    private boolean queued(String id, Duration timeout) throws IOException, InterruptedException {
+    /** Where the prompt is in {@code /queue}: {@code queue_running}, {@code queue_pending}, or null when it is not there. */
+    private String queuePlace(String id, Duration timeout) throws IOException, InterruptedException {
         JsonNode queue = json(call("GET", "queue", null, timeout), "queue");
         for (String list : List.of("queue_running", "queue_pending")) {
-            for (JsonNode item : queue.path(list)) if (id.equals(item.path(1).asText())) return true;
+            for (JsonNode item : queue.path(list)) if (id.equals(item.path(1).asText())) return list;
         }
-        return false;
+        return null;
     }
 
-    private boolean running(String id, Duration timeout) throws IOException, InterruptedException {
-        for (JsonNode item : json(call("GET", "queue", null, timeout), "queue").path("queue_running")) {
-            if (id.equals(item.path(1).asText())) return true;
-        }
-        return false;
-    }
-
-    /** The prompt's first output image, through /history and /view. */
-    private Output image(String id, Duration timeout) throws IOException, InterruptedException {
-        JsonNode outputs = json(call("GET", "history/" + id, null, timeout), "history").path(id).path("outputs");
+    /** The first output image of the prompt's {@code /history} entry, through /view. */
+    private Output image(JsonNode entry, Duration timeout) throws IOException, InterruptedException {
+        JsonNode outputs = entry.path("outputs");
         for (JsonNode node : outputs) {
             JsonNode image = node.path("images").path(0);
             if (!image.has("filename")) continue;
@@ -250,7 +251,7 @@ public final class ComfyuiDriver implements GpuDriver {
         if (res.statusCode() / 100 == 2) return;
         if (res.statusCode() != 404 && res.statusCode() != 405) throw new ServerError("cancel answered " + res.statusCode(), null);
         // an older server: /interrupt stops whatever runs, so only while this prompt is what runs; and out of the queue
-        if (running(requestId, timeout)) {
+        if ("queue_running".equals(queuePlace(requestId, timeout))) {
             json(call("POST", "interrupt", Json.MAPPER.createObjectNode().put("prompt_id", requestId), timeout), "interrupt");
         }
         ObjectNode delete = Json.MAPPER.createObjectNode();
@@ -329,14 +330,7 @@ public final class ComfyuiDriver implements GpuDriver {
             java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(image));
             if (img == null) return null;
             int w = img.getWidth(), h = img.getHeight();
-            int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-            byte[] rgb = new byte[w * h * 3];
-            for (int i = 0; i < argb.length; i++) {
-                rgb[i * 3] = (byte) (argb[i] >> 16);
-                rgb[i * 3 + 1] = (byte) (argb[i] >> 8);
-                rgb[i * 3 + 2] = (byte) argb[i];
-            }
-            return dev.easel.engine.png.PngEncoder.encode(w, h, rgb, java.util.Map.of());
+            return References.png(new dev.easel.engine.RenderSpec.Pixels(w, h, img.getRGB(0, 0, w, h, null, 0, w)));
         } catch (IOException e) {
             return null;
         }

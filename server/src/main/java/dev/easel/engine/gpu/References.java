@@ -42,7 +42,8 @@ final class References {
         return null;
     }
 
-    private static byte[] png(RenderSpec.Pixels p) {
+    /** Pixels as a PNG. */
+    static byte[] png(RenderSpec.Pixels p) {
         byte[] rgb = new byte[p.width() * p.height() * 3];
         for (int i = 0; i < p.argb().length; i++) {
             rgb[i * 3] = (byte) (p.argb()[i] >> 16);

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.easel.TestServer;
 import dev.easel.engine.png.PngText;
 import dev.easel.json.Json;
-import dev.easel.styles.SafetensorsWriter;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -48,11 +47,7 @@ class ComfyUiTest {
         all.addAll(List.of(flags));
         server = TestServer.start(1, 0, Clock.systemUTC(), all.toArray(String[]::new));
         key = server.account("100", 4, 100);
-        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
-        while (server.send("GET", "/readyz", null, Map.of()).body().split("\"state\":\"up\"", -1).length - 1 != gpus.size()) {
-            if (java.time.Instant.now().isAfter(deadline)) throw new AssertionError("the servers never came into rotation");
-            TestServer.sleep(20);
-        }
+        PoolTests.awaitInRotation(server, gpus.size());
     }
 
     private String submit(String body) {
@@ -66,10 +61,7 @@ class ComfyUiTest {
     }
 
     private String uploadStyle(int layer) {
-        byte[] file = new SafetensorsWriter().peftLayer("transformer.transformer_blocks." + layer + ".attn.to_q", 4, 16, 16).bytes();
-        TestServer.Response r = server.multipart(key, "/styles", Map.of("title", "s"), "file", "s.safetensors", "application/octet-stream", file);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().get("id").asText();
+        return PoolTests.uploadStyle(server, key, PoolTests.diffusersLora(layer));
     }
 
     @Test
@@ -166,8 +158,7 @@ class ComfyUiTest {
         assertThat(ofA).as("one job on each server").isNotNull();
         ComfyStandIn ofB = ofA == first ? second : first;
         assertThat(server.delete(key, "/jobs/" + a).json().get("status").asText()).isEqualTo("cancelled");
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (ofA.cancels.isEmpty() && System.nanoTime() < deadline) TestServer.sleep(10);
+        TestServer.await("the cancel call", () -> !ofA.cancels.isEmpty());
         assertThat(ofA.cancels).containsExactly("cancel " + ofA.prompts.get(0).promptId());
         assertThat(server.awaitStatus(key, b, "completed").get("status").asText()).isEqualTo("completed");
         assertThat(ofB.cancels).isEmpty();
@@ -181,10 +172,9 @@ class ComfyUiTest {
         start(List.of(gpu));
         String id = submit(body(""));
         server.awaitStatus(key, id, "sampling");
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (gpu.prompts.isEmpty() && System.nanoTime() < deadline) TestServer.sleep(10);
+        TestServer.await("the prompt", () -> !gpu.prompts.isEmpty());
         server.delete(key, "/jobs/" + id);
-        while (gpu.cancels.isEmpty() && System.nanoTime() < deadline) TestServer.sleep(10);
+        TestServer.await("the cancel call", () -> !gpu.cancels.isEmpty());
         assertThat(gpu.cancels).containsExactly("cancel " + gpu.prompts.get(0).promptId());
     }
 
@@ -197,8 +187,7 @@ class ComfyUiTest {
         String id = submit(body(""));
         server.awaitJob(key, id, j -> j.path("progress").path("step").asInt() >= 1);
         server.delete(key, "/jobs/" + id);
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (gpu.cancels.size() < 2 && System.nanoTime() < deadline) TestServer.sleep(10);
+        TestServer.await("the interrupt and the delete", () -> gpu.cancels.size() >= 2);
         String promptId = gpu.prompts.get(0).promptId();
         assertThat(gpu.cancels).containsExactly("interrupt " + promptId, "delete [" + promptId + "]");
         String next = submit(body(",\"seed\":9").replace(",\"seed\":7", ""));
@@ -298,8 +287,7 @@ class ComfyUiTest {
 
         // a job without a reference: a grey image at strength 0
         submit(body(",\"seed\":8").replace(",\"seed\":7", ""));
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (gpu.prompts.size() < 2 && System.nanoTime() < deadline) TestServer.sleep(10);
+        TestServer.await("the second prompt", () -> gpu.prompts.size() >= 2);
         assertThat(gpu.prompts.get(1).graph().at("/55/inputs/blend_factor").asDouble()).isZero();
     }
 
@@ -340,10 +328,7 @@ class ComfyUiTest {
         ComfyStandIn gpu = standIn();
         gpu.millisPerStep = 100;
         start(List.of(gpu));
-        gpu.onStart = promptId -> new Thread(() -> {
-            TestServer.sleep(250);
-            gpu.dropSockets();
-        }).start();
+        gpu.onStart = promptId -> gpu.dropSockets(); // as the prompt starts: its progress, preview and end come after
         String id = submit(body(""));
         server.awaitStatus(key, id, "completed");
         assertThat(gpu.prompts).as("not sent again: the prompt survived on the server").hasSize(1);

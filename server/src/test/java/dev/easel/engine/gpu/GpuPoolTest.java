@@ -51,18 +51,11 @@ class GpuPoolTest {
     }
 
     private void awaitInRotation(int n) {
-        awaitReadyz(body -> body.split("\"state\":\"up\"", -1).length - 1 == n);
+        PoolTests.awaitInRotation(server, n);
     }
 
-    /** Polls /readyz until its body satisfies {@code done}: an observable state, not a sleep. */
     private void awaitReadyz(java.util.function.Predicate<String> done) {
-        java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
-        while (true) {
-            String body = server.send("GET", "/readyz", null, Map.of()).body();
-            if (done.test(body)) return;
-            if (java.time.Instant.now().isAfter(deadline)) throw new AssertionError("/readyz never reached the state; last: " + body);
-            TestServer.sleep(20);
-        }
+        PoolTests.awaitReadyz(server, done);
     }
 
     private String submit(String body) {
@@ -80,13 +73,11 @@ class GpuPoolTest {
     }
 
     private String uploadStyle(byte[] file) {
-        TestServer.Response r = server.multipart(key, "/styles", Map.of("title", "s"), "file", "s.safetensors", "application/octet-stream", file);
-        assertThat(r.status()).as(r.body()).isEqualTo(200);
-        return r.json().get("id").asText();
+        return PoolTests.uploadStyle(server, key, file);
     }
 
     private static byte[] diffusersLora(int layer) {
-        return new SafetensorsWriter().peftLayer("transformer.transformer_blocks." + layer + ".attn.to_q", 4, 16, 16).bytes();
+        return PoolTests.diffusersLora(layer);
     }
 
     @Test
