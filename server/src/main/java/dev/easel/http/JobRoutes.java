@@ -60,6 +60,8 @@ final class JobRoutes {
                 .get("/jobs/{id}", Access.ACCOUNT, (ctx, accountId) -> Responses.json(ctx, 200, json.of(own(accountId, ctx.pathParam("id")))))
                 .delete("/jobs/{id}", Access.ACCOUNT,
                         (ctx, accountId) -> Responses.json(ctx, 200, json.of(jobs.cancelOrDelete(accountId, ctx.pathParam("id")).view())))
+                .get("/jobs/{id}/request", Access.ACCOUNT, (ctx, accountId) -> Responses.json(ctx, 200, JobJson.request(
+                        jobs.get(accountId, ctx.pathParam("id")).orElseThrow(() -> new DomainError.NotFound("no job " + ctx.pathParam("id"))).request())))
                 .get("/jobs/{id}/events", Access.ACCOUNT, this::events)
                 .get("/jobs/{id}/webhook", Access.ACCOUNT, this::webhook)
                 .post("/jobs/{id}/webhook/redeliver", Access.ACCOUNT, this::redeliver)

@@ -49,6 +49,7 @@ public final class Views {
         o.put("like_count", 0);
         o.put("created_at", Json.time(s.createdAt()));
         o.putArray("models").add("krea-2");
+        if (s.loraFormat() == null) return o; // a built-in style: no file
         ObjectNode lora = o.putObject("lora");
         lora.put("format", s.loraFormat());
         lora.put("rank", s.loraRank());

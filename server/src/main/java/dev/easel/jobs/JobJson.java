@@ -53,6 +53,28 @@ public final class JobJson {
         return o;
     }
 
+    /**
+     * (easel extension) The body of the request a job was made from, as the generate endpoint accepts
+     * it, with the seed the job used: posting it again makes the same image on the same engine.
+     */
+    public static ObjectNode request(GenerateRequest r) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("prompt", r.prompt());
+        o.put("seed", r.seed());
+        o.put("aspect_ratio", r.aspectRatio().wire);
+        o.put("resolution", r.resolution());
+        o.put("creativity", r.creativity().wire);
+        o.put("intensity", r.intensity());
+        o.put("complexity", r.complexity());
+        var styles = o.putArray("styles");
+        r.styles().forEach(s -> styles.addObject().put("id", s.id()).put("strength", s.strength()));
+        var references = o.putArray("image_style_references");
+        r.imageStyleReferences().forEach(s -> references.addObject().put("url", s.url()).put("strength", s.strength()));
+        var moodboards = o.putArray("moodboards");
+        r.moodboards().forEach(m -> moodboards.addObject().put("id", m.id()).put("strength", m.strength()));
+        return o;
+    }
+
     public String text(JobView j) {
         try {
             return Json.MAPPER.writeValueAsString(of(j));

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * the (time, id) of the last item: rows with the same millisecond are never skipped nor repeated.
  */
 public record Page<T>(List<T> items, String nextCursor) {
-    private static final Pattern CURSOR = Pattern.compile("(\\d{1,19})_([0-9a-f-]{36})");
+    private static final Pattern CURSOR = Pattern.compile("(\\d{1,19})_([0-9a-f-]{36}|[a-z]{1,32})"); // a row's UUID, or a built-in style's name
 
     /**
      * A page from up to {@code limit + 1} rows (the extra one only says that there is more).

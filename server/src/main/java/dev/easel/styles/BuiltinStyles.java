@@ -1,6 +1,10 @@
 package dev.easel.styles;
 
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 /**
@@ -25,7 +29,25 @@ public final class BuiltinStyles {
         CATALOGUE = Map.copyOf(m);
     }
 
+    /** The owner the built-in styles are listed under. */
+    public static final String OWNER = "easel";
+
+    private static final List<Style> ALL = CATALOGUE.entrySet().stream()
+            .map(e -> new Style(e.getKey(), OWNER, Character.toUpperCase(e.getKey().charAt(0)) + e.getKey().substring(1), e.getValue(),
+                    true, null, null, 0, 0, 0, Instant.EPOCH))
+            .sorted(Comparator.comparing(Style::id).reversed()) // the lists' order: newest first, then the id descending
+            .toList();
+
     private BuiltinStyles() {}
+
+    /** Each built-in style as the API shows it: public, owned by {@value #OWNER}, no LoRA file, in the lists' order. */
+    public static List<Style> all() {
+        return ALL;
+    }
+
+    public static Optional<Style> find(String id) {
+        return ALL.stream().filter(s -> s.id().equals(id)).findFirst();
+    }
 
     public static boolean contains(String id) {
         return CATALOGUE.containsKey(id);

@@ -71,20 +71,29 @@ public final class StyleService {
         }
     }
 
-    /** The account's styles and the public ones, newest first. */
+    /**
+     * The account's styles and the public ones, newest first, then the built-in styles: they are
+     * dated 1970-01-01, so that they come last and a cursor can point between them.
+     */
     public Page<Style> list(String accountId, Page.After after, int limit) {
-        List<Style> rows = db.read(tx -> store.listVisible(tx, accountId, after, limit + 1));
+        List<Style> rows = new java.util.ArrayList<>(db.read(tx -> store.listVisible(tx, accountId, after, limit + 1)));
+        BuiltinStyles.all().stream()
+                .filter(b -> after.millis() > 0 || b.id().compareTo(after.id()) < 0)
+                .limit(Math.max(0, limit + 1 - rows.size()))
+                .forEach(rows::add);
         return Page.of(rows, limit, x -> new Page.After(x.createdAt().toEpochMilli(), x.id()));
     }
 
-    /** The style if the account may see it: its own, or public. */
+    /** The style if the account may see it: a built-in one, its own, or a public one. */
     public Optional<Style> get(String accountId, String id) {
+        Optional<Style> builtin = BuiltinStyles.find(id);
+        if (builtin.isPresent()) return builtin;
         return db.read(tx -> store.find(tx, id)).filter(s -> s.accountId().equals(accountId) || s.isPublic());
     }
 
     /** The LoRA file of an uploaded style the account may see; empty for a built-in or unknown style. */
     public Optional<InputStream> openFile(String accountId, String id) {
-        return get(accountId, id).flatMap(s -> blobs.read(s.blobKey())).map(BlobStore.Blob::data);
+        return get(accountId, id).filter(s -> s.blobKey() != null).flatMap(s -> blobs.read(s.blobKey())).map(BlobStore.Blob::data);
     }
 
     /** Whether {@code id} may be used in a generation by the account: a built-in style, its own, or a public one. */

@@ -85,6 +85,37 @@ class JobsApiTest {
         assertThat(done.has("error")).isFalse();
     }
 
+    /** The playground's re-run: the job's request, with the seed it drew, posted again makes the same image. */
+    @Test
+    void aJobsRequestPostedAgainMakesTheSameImage() {
+        server = TestServer.start(1, 0, clock);
+        String key = server.account("1", 2, 2), other = server.account("1", 2, 2);
+        String body = "{\"prompt\":\"a fox\",\"aspect_ratio\":\"16:9\",\"resolution\":\"1K\",\"creativity\":\"high\",\"intensity\":40,"
+                + "\"styles\":[{\"id\":\"ink\",\"strength\":0.8}]}";
+        String first = server.generate(key, body).json().get("job_id").asText();
+        JsonNode done = server.awaitStatus(key, first, "completed");
+        TestServer.Response request = server.get(key, "/jobs/" + first + "/request");
+        assertThat(request.status()).as(request.body()).isEqualTo(200);
+        JsonNode r = request.json();
+        assertThat(r.get("seed").asLong()).isEqualTo(done.get("result").get("seed").asLong());
+        assertThat(r.get("prompt").asText()).isEqualTo("a fox");
+        assertThat(r.get("aspect_ratio").asText()).isEqualTo("16:9");
+        assertThat(r.get("creativity").asText()).isEqualTo("high");
+        assertThat(r.get("intensity").asInt()).isEqualTo(40);
+        assertThat(r.get("complexity").asInt()).isZero();
+        assertThat(r.get("styles").get(0).get("id").asText()).isEqualTo("ink");
+        assertThat(server.get(other, "/jobs/" + first + "/request").status()).isEqualTo(404);
+
+        String again = server.generate(key, request.body()).json().get("job_id").asText();
+        JsonNode second = server.awaitStatus(key, again, "completed");
+        assertThat(second.get("result").get("prompt").asText()).isEqualTo(done.get("result").get("prompt").asText());
+        assertThat(imageBytes(second)).isEqualTo(imageBytes(done));
+    }
+
+    private byte[] imageBytes(JsonNode job) {
+        return server.send("GET", URI.create(job.get("result").get("urls").get(0).asText()).getPath(), null, Map.of()).bytes();
+    }
+
     @Test
     void listsNewestFirstWithCursorLimitAndFilters() {
         server = TestServer.start(0, 0, clock);

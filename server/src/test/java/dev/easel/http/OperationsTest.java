@@ -51,6 +51,17 @@ class OperationsTest {
         assertThat(doc.at("/paths/~1account/get").isMissingNode()).isFalse();
     }
 
+    /** The playground shows prices from the document: they must be the ones the server charges. */
+    @Test
+    void openApiCarriesThePricesCharged() {
+        JsonNode tiers = server.send("GET", "/openapi.json", null, Map.of()).json()
+                .at("/paths/~1generate~1image~1krea~1krea-2~1medium/post/x-easel-price-tiers");
+        for (dev.easel.billing.PriceTier t : dev.easel.billing.PriceTier.values()) {
+            assertThat(tiers.get(t.name().toLowerCase(java.util.Locale.ROOT)).decimalValue())
+                    .as(t.name()).isEqualByComparingTo(java.math.BigDecimal.valueOf(t.micros, 6));
+        }
+    }
+
     /** Every path and method in /openapi.json is a route the server has (none answers "no such route"). */
     @Test
     void everyDocumentedRouteExists() {

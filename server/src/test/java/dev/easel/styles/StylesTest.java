@@ -74,14 +74,44 @@ class StylesTest {
         r = upload(alice, new SafetensorsWriter().kohyaLayer("l", 2, 4, 4).bytes(), null);
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.error()).isEqualTo("title is required: a non-blank string of at most 200 characters");
-        assertThat(server.get(alice, "/styles").json().get("items")).isEmpty();
+        assertThat(uploaded(alice)).isEmpty();
+    }
+
+    /** The styles in an account's list that are not built in. */
+    private java.util.List<String> uploaded(String key) {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        server.get(key, "/styles?limit=1000").json().get("items").forEach(s -> {
+            if (!s.get("owner").asText().equals("easel")) ids.add(s.get("id").asText());
+        });
+        return ids;
+    }
+
+    /** The built-in styles come last in the list (a picker over GET /styles finds them), and paging walks across them. */
+    @Test
+    void theBuiltInStylesAreListedAfterTheUploadedOnes() {
+        String id = upload(alice, new SafetensorsWriter().kohyaLayer("l", 2, 4, 4).bytes(), "Mine").json().get("id").asText();
+        java.util.List<String> walked = new java.util.ArrayList<>();
+        String cursor = null;
+        do {
+            JsonNode page = server.get(alice, "/styles?limit=3" + (cursor == null ? "" : "&cursor=" + cursor)).json();
+            page.get("items").forEach(s -> walked.add(s.get("id").asText()));
+            cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+        } while (cursor != null);
+        assertThat(walked).containsExactly(id, "scanlines", "posterize", "pastel", "neon", "ink", "halftone", "grain", "blueprint");
+        JsonNode ink = server.get(bob, "/styles/ink").json();
+        assertThat(ink.get("owner").asText()).isEqualTo("easel");
+        assertThat(ink.get("public").asBoolean()).isTrue();
+        assertThat(ink.get("title").asText()).isEqualTo("Ink");
+        assertThat(ink.get("prompt").asText()).startsWith("inked outlines");
+        assertThat(ink.has("lora")).isFalse();
+        assertThat(server.delete(alice, "/styles/ink").status()).as("nobody owns a built-in style").isEqualTo(404);
     }
 
     @Test
     void aStyleIsPrivateToItsOwnerUntilMadePublic() {
         String id = upload(alice, new SafetensorsWriter().kohyaLayer("l", 2, 4, 4).bytes(), "Mine").json().get("id").asText();
         assertThat(server.get(bob, "/styles/" + id).status()).isEqualTo(404);
-        assertThat(server.get(bob, "/styles").json().get("items")).isEmpty();
+        assertThat(uploaded(bob)).isEmpty();
         TestServer.Response refused = generateWith(bob, id);
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.error()).isEqualTo("styles[0].id \"" + id + "\" is not a style you can use");
@@ -95,7 +125,7 @@ class StylesTest {
         assertThat(patch.json().get("title").asText()).isEqualTo("Ours");
         assertThat(patch.json().get("prompt").asText()).as("unchanged").isEqualTo("in the style of ink");
         assertThat(server.get(bob, "/styles/" + id).json().get("owner").asText()).isNotBlank();
-        assertThat(server.get(bob, "/styles").json().get("items")).hasSize(1);
+        assertThat(uploaded(bob)).containsExactly(id);
         assertThat(generateWith(bob, id).status()).isEqualTo(200);
 
         assertThat(server.send("PATCH", "/styles/" + id, "{\"public\":false}", Map.of("Authorization", "Bearer " + bob)).status())
