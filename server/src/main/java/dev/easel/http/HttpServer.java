@@ -97,6 +97,7 @@ public final class HttpServer {
         new AccountRoutes(accounts, jobs, webhooks).register(t);
         new AdminRoutes(accounts, jobs).register(t);
         new OperationsRoutes(metrics, ready, engineStatus).register(t);
+        new PlaygroundRoutes().register(t);
         return t;
     }
 

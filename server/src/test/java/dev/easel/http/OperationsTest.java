@@ -51,6 +51,26 @@ class OperationsTest {
         assertThat(doc.at("/paths/~1account/get").isMissingNode()).isFalse();
     }
 
+    /** The playground's page and files: from this origin only, never framed, and nothing else under /playground/. */
+    @Test
+    void thePlaygroundIsServedWithItsFilesAndAStrictPolicy() {
+        TestServer.Response page = server.send("GET", "/", null, Map.of());
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.header("Content-Type")).isEqualToIgnoringWhitespace("text/html; charset=utf-8");
+        assertThat(page.header("Content-Security-Policy")).contains("default-src 'self'", "frame-ancestors 'none'");
+        assertThat(page.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(page.body()).contains("<script type=\"module\" src=\"/playground/app.js\">").doesNotContain("http://", "https://");
+        for (String file : new String[] {"app.js", "api.js", "app.css"}) {
+            TestServer.Response r = server.send("GET", "/playground/" + file, null, Map.of());
+            assertThat(r.status()).as(file).isEqualTo(200);
+            assertThat(r.body()).as(file + " loads nothing from another origin").doesNotContain("http://", "https://", "@import");
+        }
+        assertThat(server.send("GET", "/playground/app.js", null, Map.of()).header("Content-Type")).isEqualToIgnoringWhitespace("text/javascript; charset=utf-8");
+        TestServer.Response missing = server.send("GET", "/playground/..%2Fopenapi.yaml", null, Map.of());
+        assertThat(missing.status()).isEqualTo(404);
+        assertThat(server.send("GET", "/playground/secret.txt", null, Map.of()).error()).isEqualTo("no such file of the playground: secret.txt");
+    }
+
     /** The playground shows prices from the document: they must be the ones the server charges. */
     @Test
     void openApiCarriesThePricesCharged() {
