@@ -5,6 +5,7 @@ import dev.easel.engine.gpu.ComfyGraph;
 import dev.easel.engine.gpu.GpuPool;
 import dev.easel.engine.gpu.Recipe;
 import dev.easel.net.AddressRange;
+import dev.easel.expand.ChatModel;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +25,14 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
                      int webhookConcurrency, Duration webhookTimeout, List<String> corsOrigins,
                      String engine, List<GpuPool.ServerConfig> gpuServers, ComfyGraph comfyGraph, Path loraDir, String loraDirRemote, Duration gpuTimeout,
                      Map<String, String> sliderLoras, URI contentFilterUrl, Duration contentFilterTimeout, boolean gpuAffinity,
-                     Db db, boolean dbNotify, Blobs blobs) {
+                     Db db, boolean dbNotify, Blobs blobs, Expanders expanders) {
+
+    /**
+     * The operator's language models: one to expand prompts (null: the built-in expander), one that
+     * sees images to put reference styles into words (null: none); the longest expansion accepted,
+     * and how many expansions and descriptions are cached.
+     */
+    public record Expanders(ChatModel.Settings expander, ChatModel.Settings describer, int maxChars, int cacheSize) {}
 
     /**
      * Where files live and how clients reach them.
@@ -112,6 +120,20 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
             new Option("--content-filter-url", "EASEL_CONTENT_FILTER_URL", "", "a classifier that gets each finished PNG and answers"
                     + " {\"flagged\", \"categories\"}; flagged images are refused (required by the Krea 2 weights' licence)"),
             new Option("--content-filter-timeout-s", "EASEL_CONTENT_FILTER_TIMEOUT_S", "10", "a content filter answer later than this fails the job closed"),
+            new Option("--expander-url", "EASEL_EXPANDER_URL", "", "an OpenAI-compatible chat completions API that expands prompts"
+                    + " for creativity low/medium/high, as a base URL: http://llm:8000/v1 (easel appends /chat/completions);"
+                    + " without, the built-in expander"),
+            new Option("--expander-model", "EASEL_EXPANDER_MODEL", "", "the model's name at that API (required with --expander-url)"),
+            new Option("--expander-key", "EASEL_EXPANDER_KEY", "", "a bearer key for that API, if it needs one (never logged)"),
+            new Option("--expander-timeout-ms", "EASEL_EXPANDER_TIMEOUT_MS", "10000", "an expander or describer answer later than this"
+                    + " is given up; the built-in expander is used (the job never fails for it)"),
+            new Option("--expander-max-chars", "EASEL_EXPANDER_MAX_CHARS", "1500", "a longer expansion from the model is refused"),
+            new Option("--expander-cache-size", "EASEL_EXPANDER_CACHE_SIZE", "10000", "expansions and descriptions kept in memory,"
+                    + " so that retries and re-runs ask the model nothing"),
+            new Option("--describer-url", "EASEL_DESCRIBER_URL", "", "an OpenAI-compatible chat completions API of a vision model that"
+                    + " puts image style references and moodboards into words, for engines without a reference adapter (SGLang)"),
+            new Option("--describer-model", "EASEL_DESCRIBER_MODEL", "", "the vision model's name (required with --describer-url)"),
+            new Option("--describer-key", "EASEL_DESCRIBER_KEY", "", "a bearer key for the describer's API, if it needs one (never logged)"),
             new Option("--gpu-affinity", "EASEL_GPU_AFFINITY", "true", "an idle GPU server takes a job that needs the LoRAs it has merged"
                     + " first (no job waits more than 30 s for that); false: strictly oldest first", true));
 
@@ -224,13 +246,30 @@ public record Config(String host, int port, Path dataDir, int workers, long sket
         String notify = values.get("--db-notify").strip().toLowerCase(java.util.Locale.ROOT);
         if (!notify.equals("true") && !notify.equals("false")) problems.add("--db-notify must be true or false (got " + notify + ")");
         Blobs blobs = blobs(values, problems);
+        long modelTimeout = number(values, "--expander-timeout-ms", 100L, 600_000L, Long::parseLong, problems);
+        int maxChars = number(values, "--expander-max-chars", 100, 10_000, Integer::parseInt, problems);
+        int cacheSize = number(values, "--expander-cache-size", 1, 10_000_000, Integer::parseInt, problems);
+        Expanders expanders = new Expanders(chatModel(values, "--expander", Duration.ofMillis(modelTimeout), problems),
+                chatModel(values, "--describer", Duration.ofMillis(modelTimeout), problems), maxChars, cacheSize);
         if (!problems.isEmpty()) throw new IllegalArgumentException(String.join("; ", problems));
         String admin = env.get("EASEL_ADMIN_TOKEN");
         return new Config(values.get("--host"), port, Path.of(values.get("--data-dir")), workers, stepMs, publicUrl,
                 Duration.ofSeconds(timeout), Duration.ofSeconds(lease), admin == null || admin.isBlank() ? null : admin,
                 privateTargets, webhookConcurrency, Duration.ofSeconds(webhookTimeout), List.copyOf(corsOrigins), engine,
                 List.copyOf(engine.equals("comfyui") ? comfyui : sglang), comfyGraph, loraDir, loraDirRemote, Duration.ofSeconds(gpuTimeout), Map.copyOf(sliders), contentFilter, Duration.ofSeconds(filterTimeout),
-                affinity.equals("true"), db, notify.equals("true"), blobs);
+                affinity.equals("true"), db, notify.equals("true"), blobs, expanders);
+    }
+
+    /** {@code <prefix>-url}, {@code -model} and {@code -key} as a chat model's settings; null without a URL. */
+    private static ChatModel.Settings chatModel(Map<String, String> values, String prefix, Duration timeout, List<String> problems) {
+        URI url = httpUrl(values, prefix + "-url", problems);
+        String model = values.get(prefix + "-model").strip(), key = values.get(prefix + "-key").strip();
+        if (url == null) return null;
+        if (model.isEmpty()) {
+            problems.add(prefix + "-model is required with " + prefix + "-url (the model's name at that API)");
+            return null;
+        }
+        return new ChatModel.Settings(url, model, key.isEmpty() ? null : key, timeout);
     }
 
     /** The servers of a GPU engine's flag: http(s) URLs, each optionally followed by #turbo or #raw. */

@@ -28,6 +28,9 @@ import dev.easel.jobs.JobJson;
 import dev.easel.jobs.JobService;
 import dev.easel.jobs.SpecResolver;
 import dev.easel.jobs.WorkerPool;
+import dev.easel.expand.ChatModel;
+import dev.easel.expand.PromptExpansion;
+import dev.easel.expand.ReferenceDescriber;
 import dev.easel.moodboards.MoodboardService;
 import dev.easel.net.AddressGuard;
 import dev.easel.net.SafeHttpClient;
@@ -205,7 +208,11 @@ public final class Easel implements AutoCloseable {
         String engineName = gpu == null ? sketch.name() : config.engine();
         if (gpu != null) gpu.bind(metrics.registry());
         ContentFilter filter = config.contentFilterUrl() == null ? null : new ContentFilter(config.contentFilterUrl(), config.contentFilterTimeout());
-        WorkerPool workers = new WorkerPool(jobService, resolver, lanes, blobs, clock, nodeId, metrics::rendered, filter);
+        Config.Expanders models = config.expanders();
+        PromptExpansion expansion = new PromptExpansion(Optional.ofNullable(models.expander()).map(ChatModel::new), models.maxChars(),
+                models.cacheSize());
+        WorkerPool workers = new WorkerPool(jobService, resolver, lanes, blobs, clock, nodeId, metrics::rendered, filter, expansion,
+                models.describer() == null ? null : new ReferenceDescriber(new ChatModel(models.describer()), models.cacheSize()));
         GenerateRequestParser parser = new GenerateRequestParser(clock, stylePolicy(styles, gpu, engineName), moodboards::usable);
         BooleanSupplier engineReady = gpu == null ? sketch::ready : gpu::ready;
         BooleanSupplier ready = () -> db.ping() && engineReady.getAsBoolean() && (lanes.isEmpty() || workers.isRunning());

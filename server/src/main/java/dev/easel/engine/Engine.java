@@ -25,6 +25,14 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
+     * Whether the model itself takes the reference images in (an IP-Adapter graph on ComfyUI); when
+     * not, easel pulls the palette toward them afterwards and, with a describer, puts their style into words.
+     */
+    default boolean appliesReferences() {
+        return false;
+    }
+
+    /**
      * Renders {@code spec}; reports each step (and optionally previews) through {@code progress},
      * which throws {@link RenderStopped} when the job must stop (cancelled, timed out, lease lost).
      */

@@ -18,6 +18,11 @@ public record RenderSpec(int width, int height, long seed, String prompt, int in
         moodboards = List.copyOf(moodboards);
     }
 
+    /** The same spec with another prompt (the reference styles put into words added). */
+    public RenderSpec withPrompt(String newPrompt) {
+        return new RenderSpec(width, height, seed, newPrompt, intensity, complexity, styles, imageStyleReferences, moodboards);
+    }
+
     /** A text-to-image spec: styles, no reference images. */
     public RenderSpec(int width, int height, long seed, String prompt, int intensity, int complexity, List<Style> styles) {
         this(width, height, seed, prompt, intensity, complexity, styles, List.of(), List.of());

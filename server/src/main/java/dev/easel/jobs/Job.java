@@ -46,6 +46,9 @@ public record Job(
                 result, errorCode, errorMessage);
     }
 
-    /** What a completed job produced, beside its image: the seed used and the prompt after expansion. */
-    public record Result(long seed, String prompt, int width, int height) {}
+    /**
+     * What a completed job produced, beside its image: the seed used, the prompt after expansion and
+     * which expander wrote it (null for a job completed before easel recorded that).
+     */
+    public record Result(long seed, String prompt, int width, int height, dev.easel.expand.Expansion.Kind expansion) {}
 }

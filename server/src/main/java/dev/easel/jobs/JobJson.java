@@ -30,6 +30,7 @@ public final class JobJson {
                 r.putArray("urls").add(urls.png(j.resultKey()));
                 r.put("seed", j.result().seed());
                 r.put("prompt", j.result().prompt());
+                if (j.result().expansion() != null) r.put("expansion", j.result().expansion().wire);
                 r.put("width", j.result().width());
                 r.put("height", j.result().height());
             }

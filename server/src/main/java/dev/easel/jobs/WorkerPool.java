@@ -8,7 +8,9 @@ import dev.easel.engine.RenderSpec;
 import dev.easel.engine.RenderStopped;
 import dev.easel.engine.RenderedImage;
 import dev.easel.engine.ServerFailed;
-import dev.easel.expand.PromptExpander;
+import dev.easel.expand.Expansion;
+import dev.easel.expand.PromptExpansion;
+import dev.easel.expand.ReferenceDescriber;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,6 +41,9 @@ public final class WorkerPool implements AutoCloseable {
     private final String nodeId;
     private final Consumer<Long> renderNanos;
     private final ContentFilter filter;
+    private final PromptExpansion expander;
+    /** Puts reference styles into words for engines that cannot take the images in; null when no vision model is configured. */
+    private final ReferenceDescriber describer;
     private final LeaseKeeper leases;
     private final Reaper reaper;
     private final List<Thread> threads = new ArrayList<>();
@@ -55,8 +60,10 @@ public final class WorkerPool implements AutoCloseable {
      * @param renderNanos told how long each successful render took, for metrics
      */
     public WorkerPool(JobService jobs, SpecResolver resolver, List<? extends Engine> lanes, BlobStore blobs, Clock clock, String nodeId,
-                      Consumer<Long> renderNanos, ContentFilter filter) {
+                      Consumer<Long> renderNanos, ContentFilter filter, PromptExpansion expander, ReferenceDescriber describer) {
         this.filter = filter;
+        this.expander = expander;
+        this.describer = describer;
         this.jobs = jobs;
         this.resolver = resolver;
         this.lanes = List.copyOf(lanes);
@@ -118,9 +125,15 @@ public final class WorkerPool implements AutoCloseable {
         long started = System.nanoTime();
         try {
             GenerateRequest req = job.request();
-            String prompt = PromptExpander.expand(req.prompt(), req.creativity(), req.seed());
             if (!jobs.progress(job, JobStatus.PROCESSING, null, null, null)) return;
+            // a language model may take a while: the job shows processing meanwhile
+            Expansion expansion = expander.expand(req.prompt(), req.creativity(), req.seed());
+            String prompt = expansion.prompt();
             RenderSpec spec = resolver.resolve(job, prompt);
+            if (describer != null && !engine.appliesReferences() && (!spec.imageStyleReferences().isEmpty() || !spec.moodboards().isEmpty())) {
+                prompt = prompt + describer.styleWords(spec);
+                spec = spec.withPrompt(prompt);
+            }
             RenderedImage image = engine.render(spec, new JobProgress(job));
             if (filter != null) {
                 ContentFilter.Verdict verdict;
@@ -140,7 +153,7 @@ public final class WorkerPool implements AutoCloseable {
             }
             String key = Tokens.random();
             blobs.put(key, image.png(), "image/png");
-            if (jobs.complete(job, key, new Job.Result(req.seed(), prompt, image.width(), image.height()))) {
+            if (jobs.complete(job, key, new Job.Result(req.seed(), prompt, image.width(), image.height(), expansion.kind()))) {
                 renderNanos.accept(System.nanoTime() - started);
             } else {
                 blobs.delete(key); // the claim ended while we rendered: nobody will point at this image

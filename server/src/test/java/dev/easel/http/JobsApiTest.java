@@ -165,7 +165,7 @@ class JobsApiTest {
         if (claimed != null) {
             // the worker that held it is fenced out: its next step and its completion are refused
             assertThat(jobs.progress(claimed, JobStatus.SAMPLING, 5, 8, null)).isFalse();
-            assertThat(jobs.complete(claimed, "AAAAAAAAAAAAAAAAAAAA", new Job.Result(1, "x", 1, 1))).isFalse();
+            assertThat(jobs.complete(claimed, "AAAAAAAAAAAAAAAAAAAA", new Job.Result(1, "x", 1, 1, dev.easel.expand.Expansion.Kind.BUILTIN))).isFalse();
         }
         assertThat(server.get(key, "/jobs/" + id).json().get("status").asText()).isEqualTo("cancelled");
         JsonNode account = server.get(key, "/account").json();

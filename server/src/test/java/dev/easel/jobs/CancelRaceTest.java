@@ -41,7 +41,7 @@ class CancelRaceTest {
                 CyclicBarrier start = new CyclicBarrier(2);
                 CompletableFuture<Boolean> complete = CompletableFuture.supplyAsync(() -> {
                     await(start);
-                    return jobs.complete(claimed, "R" + "0".repeat(19) + i, new Job.Result(7, "a fox", 1024, 1024));
+                    return jobs.complete(claimed, "R" + "0".repeat(19) + i, new Job.Result(7, "a fox", 1024, 1024, dev.easel.expand.Expansion.Kind.BUILTIN));
                 }, pool);
                 CompletableFuture<Job> cancel = CompletableFuture.supplyAsync(() -> {
                     await(start);

@@ -73,11 +73,11 @@ class LeaseTest {
 
         assertThat(jobs.progress(stale, JobStatus.SAMPLING, 3, 8, null)).isFalse();
         assertThat(jobs.renewLease(stale)).isFalse();
-        assertThat(jobs.complete(stale, "STALESTALESTALESTALE", new Job.Result(1, "x", 1, 1))).isFalse();
+        assertThat(jobs.complete(stale, "STALESTALESTALESTALE", new Job.Result(1, "x", 1, 1, dev.easel.expand.Expansion.Kind.BUILTIN))).isFalse();
         assertThat(jobs.fail(stale, dev.easel.jobs.JobError.ENGINE_ERROR, "x")).isFalse();
         assertThat(jobs.progress(fresh, JobStatus.PROCESSING, null, null, null)).isTrue();
         assertThat(jobs.progress(fresh, JobStatus.SAMPLING, 1, 8, null)).isTrue();
-        assertThat(jobs.complete(fresh, "FRESHFRESHFRESHFRESH", new Job.Result(7, "p", 1024, 1024))).isTrue();
+        assertThat(jobs.complete(fresh, "FRESHFRESHFRESHFRESH", new Job.Result(7, "p", 1024, 1024, dev.easel.expand.Expansion.Kind.BUILTIN))).isTrue();
         assertThat(server.get(key, "/jobs/" + id).json().get("status").asText()).isEqualTo("completed");
         assertThat(server.get(key, "/account").json().get("balance_usd").decimalValue()).as("charged once").isEqualByComparingTo("0.97");
     }

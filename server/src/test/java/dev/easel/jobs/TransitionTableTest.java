@@ -136,7 +136,7 @@ class TransitionTableTest {
             for (JobStatus end : List.of(JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.QUEUED, JobStatus.SCHEDULED)) {
                 assertThatThrownBy(() -> service.progress(claimed, end, null, null, null)).isInstanceOf(IllegalArgumentException.class);
             }
-            assertThat(service.complete(claimed, "KEYKEYKEYKEYKEYKEYKEY", new Job.Result(1, "p", 1024, 1024)))
+            assertThat(service.complete(claimed, "KEYKEYKEYKEYKEYKEYKEY", new Job.Result(1, "p", 1024, 1024, dev.easel.expand.Expansion.Kind.BUILTIN)))
                     .as("scheduled cannot complete: the engine has not started").isFalse();
             assertThat(service.progress(claimed, JobStatus.SAMPLING, 1, 8, null)).as("scheduled -> sampling skips processing").isFalse();
             TestServer.Response r = server.get(key, "/jobs/" + id);

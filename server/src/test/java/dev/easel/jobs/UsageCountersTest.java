@@ -44,7 +44,7 @@ class UsageCountersTest {
                     case 2 -> jobs.claim("walker/0").ifPresent(claimed::add);
                     case 3 -> {
                         if (!claimed.isEmpty()) jobs.complete(claimed.remove(random.nextInt(claimed.size())), "R" + "0".repeat(19) + step,
-                                new Job.Result(7, "a fox", 1024, 1024));
+                                new Job.Result(7, "a fox", 1024, 1024, dev.easel.expand.Expansion.Kind.BUILTIN));
                     }
                     case 4 -> {
                         if (!claimed.isEmpty()) jobs.fail(claimed.remove(random.nextInt(claimed.size())), JobError.ENGINE_ERROR, "boom");

@@ -311,7 +311,7 @@ class WebhookDeliveryTest {
         for (int i = 0; i < 1000; i++) {
             Job claimed = jobs.claim("test-worker").orElseThrow();
             assertThat(jobs.progress(claimed, dev.easel.jobs.JobStatus.PROCESSING, null, null, null)).isTrue();
-            assertThat(jobs.complete(claimed, "k" + "0".repeat(20) + i, new Job.Result(1, "p", 1024, 1024))).isTrue();
+            assertThat(jobs.complete(claimed, "k" + "0".repeat(20) + i, new Job.Result(1, "p", 1024, 1024, dev.easel.expand.Expansion.Kind.BUILTIN))).isTrue();
         }
         receiver.await(r -> r.size() >= 1000);
         Set<String> delivered = new HashSet<>();

@@ -46,6 +46,11 @@ public final class GpuLane implements Engine {
     }
 
     @Override
+    public boolean appliesReferences() {
+        return server.driver.appliesReferences();
+    }
+
+    @Override
     public String name() {
         return server.driver.kind();
     }
