@@ -404,7 +404,9 @@ function render(job) {
     $('result').src = job.result.urls[0];
     $('result').hidden = false;
     $('preview').hidden = true;
-    $('result-meta').textContent = `Seed ${job.result.seed} · ${job.result.width}×${job.result.height} · ${job.result.prompt}`;
+    const expander = { llm: 'expanded by the language model', builtin: 'expanded by the built-in expander', none: 'as written' };
+    $('result-meta').textContent = `Seed ${job.result.seed} · ${job.result.width}×${job.result.height} · ${job.result.prompt}`
+      + (job.result.expansion ? ` (${expander[job.result.expansion]})` : '');
     Object.assign($('download'), { href: job.result.urls[0], download: `easel-${job.job_id}.png`, hidden: false });
   }
   $('cancel').hidden = TERMINAL.has(job.status);
@@ -496,7 +498,7 @@ async function openDetail(id) {
     ['Moodboard', r.moodboards.map((m) => `${m.id} ${m.strength}`).join(', ') || 'none'],
     ['Created', new Date(job.created_at).toLocaleString()],
   ];
-  if (job.result?.prompt) rows.push(['Prompt used', job.result.prompt]);
+  if (job.result?.prompt) rows.push(['Prompt used', job.result.prompt + (job.result.expansion ? ` (expansion: ${job.result.expansion})` : '')]);
   $('detail-params').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v })]));
   Object.assign($('detail-download'), { hidden: job.status !== 'completed' });
   if (job.status === 'completed') Object.assign($('detail-download'), { href: job.result.urls[0], download: `easel-${id}.png` });

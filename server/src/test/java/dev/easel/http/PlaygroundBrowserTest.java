@@ -173,7 +173,7 @@ class PlaygroundBrowserTest {
         String firstUrl = $("#result").getDomProperty("src");
         awaitPage("the result image loaded", () -> ((Number) js("return document.getElementById('result').naturalWidth")).intValue() > 0);
         assertThat(((Number) js("return document.getElementById('result').naturalWidth")).intValue()).isEqualTo(1376);
-        assertThat(text("#result-meta")).contains("1376×768", "a lighthouse in a storm");
+        assertThat(text("#result-meta")).contains("1376×768", "a lighthouse in a storm", "(expanded by the built-in expander)");
         assertThat(text("#balance")).isEqualTo("$0.97");
         screenshot(name + "-result", "#current");
 
