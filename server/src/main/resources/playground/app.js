@@ -119,7 +119,11 @@ async function enter() {
   $('key-panel').hidden = true;
   $('app').hidden = false;
   $('account').hidden = false;
-  await Promise.all([loadStyles(), loadMoodboards(), loadAssets(), loadGallery(false)]);
+  try {
+    await Promise.all([loadStyles(), loadMoodboards(), loadAssets(), loadGallery(false)]);
+  } catch (e) {
+    showError($('form-error'), e);
+  }
 }
 
 function forgetKey() {
@@ -433,8 +437,9 @@ async function loadGallery(more) {
     for (const job of page.items) addCard(job, false);
     galleryCursor = page.next_cursor;
     $('more').hidden = !galleryCursor;
+    $('gallery-error').textContent = '';
   } catch (e) {
-    showError($('detail-error'), e);
+    showError($('gallery-error'), e); // the details, where other errors go, may be hidden
   }
 }
 
@@ -475,7 +480,7 @@ async function openDetail(id) {
   try {
     [detailJob, detailRequest] = await Promise.all([api('GET', '/jobs/' + id), api('GET', `/jobs/${id}/request`)]);
   } catch (e) {
-    showError($('detail-error'), e);
+    showError($('gallery-error'), e); // the details stay as they were, perhaps hidden
     return;
   }
   const job = detailJob, r = detailRequest;

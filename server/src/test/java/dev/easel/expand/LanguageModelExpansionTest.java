@@ -10,7 +10,6 @@ import dev.easel.TestServer;
 import dev.easel.jobs.Creativity;
 import dev.easel.json.Json;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -30,7 +29,7 @@ class LanguageModelExpansionTest {
     private TestServer server;
     private String key;
     /** The answers the stand-in gives, in order; the last one repeats. */
-    private final Deque<Function<RemoteSite.Received, RemoteSite.Reply>> answers = new ArrayDeque<>();
+    private final Deque<Function<RemoteSite.Received, RemoteSite.Reply>> answers = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
 
